@@ -1,0 +1,199 @@
+"""The four-level grid (四级网格), the people who staff it and who served where.
+
+One tree holds all four levels. ``path`` is a materialized path of ids (``/1/7/42/``) so "inside the
+subtree of node N" is one indexed prefix test (``path LIKE '/1/7/%'``) — the data scope rests on it.
+"""
+from __future__ import annotations
+
+import enum
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.orm import relationship
+from sqlalchemy.orm.attributes import set_committed_value
+
+from portal.core.models import TimestampMixin
+from portal.security.scope import Scoped
+
+
+class GridKind(str, enum.Enum):
+    banner = "banner"  # 旗
+    town = "town"  # 镇
+    township = "township"  # 乡
+    sumu = "sumu"  # 苏木
+    street = "street"  # 街道
+    park = "park"  # 园区
+    village = "village"  # 村
+    gacha = "gacha"  # 嘎查
+    community = "community"  # 社区
+    basic = "basic"  # 基础网格
+
+
+KINDS_BY_LEVEL = {
+    1: {GridKind.banner},
+    2: {GridKind.town, GridKind.township, GridKind.sumu, GridKind.street, GridKind.park},
+    3: {GridKind.village, GridKind.gacha, GridKind.community},
+    4: {GridKind.basic},
+}
+LEVEL_OF_KIND = {k.value: lvl for lvl, kinds in KINDS_BY_LEVEL.items() for k in kinds}
+
+
+class Grid(Scoped, TimestampMixin, Model):
+    """A node of the grid tree (网格): banner, township-level, village-level or basic grid."""
+
+    __tablename__ = "grid"
+    id = Column(Integer, primary_key=True)
+    parent_id = Column(Integer, ForeignKey("grid.id", ondelete="RESTRICT"), index=True)
+    level = Column(Integer, nullable=False)
+    kind = Column(String(20), nullable=False)
+    # Materialized path; maintained by the mapper events below, never edited by hand.
+    path = Column(String(255), nullable=False, default="", index=True)
+    code = Column(String(20), index=True)  # 统计用区划代码 (12 digits) or a portal-made code for basic grids
+    code_year = Column(Integer)  # release year of the code: codes change between NBS releases
+    name_zh = Column(String(100), nullable=False)
+    name_mn = Column(String(200))
+    # 五定: area, people, duties, tasks, rewards/penalties
+    area = Column(Text)  # 定区域: boundary description
+    responsible_body = Column(String(200))  # 责任主体
+    supervisor_body = Column(String(200))  # 监管主体
+    duties = Column(Text)  # 定职责
+    tasks = Column(Text)  # 定任务
+    rewards_penalties = Column(Text)  # 定奖惩
+    map_file = Column(String(255))
+    active = Column(Boolean, nullable=False, default=True)
+
+    parent = relationship("Grid", remote_side=[id], backref="children", lazy="joined")
+
+    __table_args__ = (Index("ix_grid_level_kind", "level", "kind"),)
+
+    def __repr__(self) -> str:
+        from portal.i18n import localized_name
+
+        return localized_name(self)
+
+    @property
+    def display_name(self) -> str:
+        return repr(self)
+
+    @classmethod
+    def scope_clause(cls, scope):
+        return cls.path.like(scope.prefix + "%")
+
+    @classmethod
+    def sector_clause(cls, scope):
+        return true()  # departments supervise their sector across all grids
+
+    @classmethod
+    def public_clause(cls):
+        return cls.active.is_(True)  # grid names and duties are public (notice boards, QR codes)
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(x) for x in self.path.strip("/").split("/") if x]
+
+
+def _set_path(connection, grid: Grid) -> None:
+    parent_path = "/"
+    if grid.parent_id is not None:
+        parent_path = connection.execute(select(Grid.path).where(Grid.id == grid.parent_id)).scalar_one()
+    new_path = f"{parent_path}{grid.id}/"
+    old_path = grid.path
+    if new_path == old_path:
+        return
+    connection.execute(update(Grid).where(Grid.id == grid.id).values(path=new_path))
+    if old_path:
+        # Moving a node moves its subtree: rewrite every descendant's prefix in one statement.
+        from sqlalchemy import func, literal
+
+        connection.execute(
+            update(Grid)
+            .where(Grid.path.like(old_path + "%"), Grid.id != grid.id)
+            .values(path=literal(new_path) + func.substr(Grid.path, len(old_path) + 1))
+        )
+    set_committed_value(grid, "path", new_path)
+
+
+@event.listens_for(Grid, "after_insert")
+def _grid_after_insert(mapper, connection, target):
+    _set_path(connection, target)
+
+
+@event.listens_for(Grid, "after_update")
+def _grid_after_update(mapper, connection, target):
+    from sqlalchemy import inspect
+
+    if inspect(target).attrs.parent_id.history.has_changes():
+        _set_path(connection, target)
+
+
+class PersonRole(str, enum.Enum):
+    grid_worker = "grid_worker"  # 网格员
+    grid_head = "grid_head"  # 网格长
+    station_staff = "station_staff"  # 安监站工作人员
+    office_staff = "office_staff"  # 旗安委办工作人员
+    department_staff = "department_staff"  # 行业主管部门工作人员
+
+
+class Person(Scoped, TimestampMixin, Model):
+    """A grid worker, grid head or staff member (人员). Confidential personal data (R2, R13)."""
+
+    __tablename__ = "person"
+    id = Column(Integer, primary_key=True)
+    name_zh = Column(String(50), nullable=False)
+    name_mn = Column(String(150))
+    gender = Column(String(10))  # male / female
+    ethnicity = Column(String(30))  # 民族
+    id_number = Column(String(18), unique=True)  # 居民身份证号, masked in pages unless the role needs it
+    mobile = Column(String(20))
+    role = Column(String(30), nullable=False, default=PersonRole.grid_worker.value, index=True)
+    village_post = Column(String(100))  # 村内职务
+    lives_in_grid = Column(Boolean, default=False, nullable=False)
+    badge_no = Column(String(30), unique=True)  # 上岗证号
+    kit_issued = Column(Boolean, default=False, nullable=False)
+    status = Column(String(20), default="active", nullable=False, index=True)
+    grid_id = Column(Integer, ForeignKey("grid.id", ondelete="SET NULL"), index=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), unique=True)
+
+    grid = relationship("Grid", lazy="joined")
+
+    def __repr__(self) -> str:
+        from portal.i18n import localized_name
+
+        return localized_name(self)
+
+    @classmethod
+    def scope_clause(cls, scope):
+        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(scope.prefix + "%")).scalar_subquery())
+
+
+class Assignment(Scoped, TimestampMixin, Model):
+    """Who served which grid, from when to when (任职记录)."""
+
+    __tablename__ = "assignment"
+    id = Column(Integer, primary_key=True)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True)
+    grid_id = Column(Integer, ForeignKey("grid.id", ondelete="RESTRICT"), nullable=False, index=True)
+    role = Column(String(30), nullable=False, default=PersonRole.grid_worker.value)
+    start_date = Column(Date, nullable=False)
+    end_date = Column(Date)
+    note = Column(String(200))
+
+    person = relationship("Person", lazy="joined", backref="assignments")
+    grid = relationship("Grid", lazy="joined")
+
+    @classmethod
+    def scope_clause(cls, scope):
+        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(scope.prefix + "%")).scalar_subquery())

@@ -1,0 +1,135 @@
+"""Deterministic, clearly fictional demo data: 示例村 villages, basic grids, workers and units.
+
+Real village names are not guessed (reference-data.md): they are imported by the stations.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import func, insert, select
+from stdnum.cn import ric, uscc
+
+from portal.grid.models import Grid, Person
+from portal.ledger.models import SECTORS, Unit
+from portal.ledger.rules import derived_mode
+
+CN_NUM = "一二三四五六七八九十"
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗包白乌宝"
+GIVEN = "海军红梅建国丽华志强桂兰秀英明德巴特尔其其格文斌春燕玉龙"
+KINDS = ["enterprise"] * 5 + ["individual"] * 8 + ["cooperative", "school", "kindergarten", "hospital", "market", "supermarket", "other"]
+INDUSTRY = ["A01", "A03", "B10", "C13", "C26", "C30", "C33", "E47", "F51", "F52", "G54", "H61", "H62", "O80", "P83", "Q84"]
+
+
+def _cn_index(i: int) -> str:
+    if i <= 10:
+        return CN_NUM[i - 1]
+    if i < 20:
+        return "十" + CN_NUM[i - 11]
+    tens, ones = divmod(i, 10)
+    return CN_NUM[tens - 1] + "十" + (CN_NUM[ones - 1] if ones else "")
+
+
+def make_resident_id(rng: random.Random, area: str = "150430") -> str:
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 40))
+    body = f"{area}{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
+    return body + ric.calc_check_digit(body)
+
+
+def make_credit_code(rng: random.Random, prefix: str = "91") -> str:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = prefix + "150430" + "".join(rng.choice(alphabet) for _ in range(9))
+    return body + uscc.calc_check_digit(body)
+
+
+def load_demo(session, units: int = 500, grids: int | None = None, seed: int = 42) -> dict:
+    """Create demo villages and basic grids under the level-2 nodes, one worker per grid, ``units`` units."""
+    rng = random.Random(seed)
+    if session.execute(select(func.count(Grid.id)).where(Grid.level == 4)).scalar():
+        return {"skipped": True}
+    towns = session.execute(select(Grid).where(Grid.level == 2).order_by(Grid.code)).scalars().all()
+    if not towns:
+        raise RuntimeError("run `flask --app portal setup` first: no level-2 divisions")
+    n_grids = grids or max(len(towns), units // 60 or 1)
+    basic: list[Grid] = []
+    per_town = -(-n_grids // len(towns))
+    for town in towns:
+        remaining = min(per_town, n_grids - len(basic))
+        kind = "community" if town.kind == "street" else ("gacha" if town.kind == "sumu" else "village")
+        suffix = {"village": "村", "gacha": "嘎查", "community": "社区"}[kind]
+        v = 0
+        while remaining > 0:
+            v += 1
+            short = f"示例{suffix}{_cn_index(v)}"
+            village = Grid(
+                parent=town, kind=kind, level=3, name_zh=f"{short}（{town.name_zh}）",
+                code=f"{town.code[:9]}{v:03d}", active=True,
+                responsible_body=f"{short}{'居委会' if kind == 'community' else '村民委员会'}",
+            )
+            session.add(village)
+            session.flush()
+            for b in range(1, min(3, remaining) + 1):
+                g = Grid(
+                    parent=village, kind="basic", level=4, name_zh=f"{short}第{_cn_index(b)}网格（{town.name_zh}）",
+                    code=f"{village.code}{b:02d}", active=True, area=f"示例边界：{short}第{b}片区",
+                )
+                session.add(g)
+                basic.append(g)
+                remaining -= 1
+            session.flush()
+    # One worker per basic grid.
+    people = []
+    for i, g in enumerate(basic, start=1):
+        people.append({
+            "name_zh": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+            "gender": rng.choice(["male", "female"]),
+            "ethnicity": rng.choice(["汉族", "蒙古族", "满族"]),
+            "id_number": make_resident_id(rng),
+            "mobile": "1" + rng.choice("3578") + "".join(str(rng.randrange(10)) for _ in range(9)),
+            "role": "grid_worker",
+            "village_post": rng.choice(["村委委员", "村民小组长", "治保主任", "专职网格员"]),
+            "lives_in_grid": True,
+            "badge_no": f"AH{i:05d}",
+            "kit_issued": rng.random() < 0.8,
+            "status": "active",
+            "grid_id": g.id,
+            "created_on": dt.datetime(2026, 1, 1),
+            "changed_on": dt.datetime(2026, 1, 1),
+        })
+    if people:
+        session.execute(insert(Person), people)
+    rows = []
+    today = dt.date(2026, 11, 1)
+    for i in range(1, units + 1):
+        kind = rng.choice(KINDS)
+        scale = rng.choice(["small", "micro", "micro", "micro", "medium"]) if kind in ("enterprise", "cooperative") else None
+        sectors = [rng.choice(SECTORS)] if kind == "enterprise" and rng.random() < 0.2 else []
+        u = Unit(kind=kind, scale=scale, fire_key=rng.random() < 0.05)
+        u.sector_list = sectors
+        prefix = {"individual": "92", "cooperative": "93", "public_institution": "12"}.get(kind, "91")
+        rows.append({
+            "name": f"示例单位{i:05d}",
+            "credit_code": make_credit_code(rng, prefix) if kind != "individual" or rng.random() < 0.3 else None,
+            "kind": kind,
+            "industry_code": rng.choice(INDUSTRY),
+            "scale": scale,
+            "sectors": u.sectors,
+            "fire_key": u.fire_key,
+            "address": f"示例地址{i}号",
+            "legal_rep": rng.choice(SURNAMES) + rng.choice(GIVEN),
+            "safety_contact": rng.choice(SURNAMES) + rng.choice(GIVEN),
+            "phone": "1" + rng.choice("3578") + "".join(str(rng.randrange(10)) for _ in range(9)),
+            "employees": rng.randrange(1, 300),
+            "grid_id": basic[(i - 1) % len(basic)].id,
+            "management_mode": derived_mode(u),
+            "intake_status": rng.choice(["ledger"] * 6 + ["draft", "confirmed", "approved"]),
+            "last_verified": today - dt.timedelta(days=rng.randrange(0, 60)),
+            "created_on": dt.datetime(2026, 1, 1),
+            "changed_on": dt.datetime(2026, 1, 1),
+        })
+        if len(rows) >= 5000:
+            session.execute(insert(Unit), rows)
+            rows = []
+    if rows:
+        session.execute(insert(Unit), rows)
+    return {"grids": len(basic), "people": len(people), "units": units}

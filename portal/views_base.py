@@ -1,0 +1,126 @@
+"""The base of every portal list/CRUD view.
+
+What every view gets here, once: a streamed .xlsx export of exactly the filtered rows (with scope),
+actions that answer 404 for rows outside the user's scope (FAB fetches action rows without
+``base_filters``; our ORM-level scope hands them back as ``None``), labels for coded values, and an
+import link where a view supports import.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, g, request
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import gettext as _
+
+from portal import xlsx
+
+
+class PortalModelView(ModelView):
+    list_template = "portal/model_list.html"
+    page_size = 25
+    #: {column: {stored value: lazy label}} — shown in lists, detail pages and exports.
+    value_labels: dict = {}
+    #: columns written to the export (default: list_columns).
+    export_columns: list[str] | None = None
+    #: endpoint of the import page for this view, if any.
+    import_endpoint: str | None = None
+    export_title: str | None = None
+
+    def __init__(self, **kwargs):
+        formatters = dict(self.formatters_columns or {})
+        for col, labels in self.value_labels.items():
+            formatters.setdefault(col, self._label_formatter(labels))
+        self.formatters_columns = formatters
+        super().__init__(**kwargs)
+        # Extra methods that need their own permission; FAB's defaults plus ours.
+        self.base_permissions = list(dict.fromkeys((self.base_permissions or []) + ["can_export"]))
+
+    @staticmethod
+    def _label_formatter(labels):
+        def fmt(value):
+            if value is None:
+                return ""
+            if isinstance(value, str) and value.startswith(",") and value.endswith(","):
+                return "、".join(str(labels.get(v, v)) for v in value.strip(",").split(",") if v)
+            return str(labels.get(value, value))
+
+        return fmt
+
+    # -- export -------------------------------------------------------------------------------------
+    def export_getters(self):
+        cols = self.export_columns or self.list_columns
+        getters = []
+        for col in cols:
+            fmt = self.formatters_columns.get(col)
+            getters.append(self._getter(col, fmt))
+        return cols, getters
+
+    def _getter(self, col, fmt):
+        parts = col.split(".")
+
+        def get(obj):
+            v = obj
+            for p in parts:
+                v = getattr(v, p, None) if v is not None else None
+            if callable(v) and not isinstance(v, (str, int, float)):
+                v = v()
+            if fmt is not None:
+                return fmt(v)
+            if isinstance(v, bool):
+                return _("Yes") if v else _("No")
+            if v is not None and not isinstance(v, (str, int, float, dt.date)):
+                return str(v)
+            return v
+
+        return get
+
+    def filtered_query(self):
+        """The list's query as the user sees it: request filters + base filters + order (+ scope)."""
+        get_filter_args(self._filters)
+        joined = self._filters.get_joined_filters(self._base_filters)
+        order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        dm = self.datamodel
+        query = dm.session.query(dm.obj)
+        return dm.apply_all(query, joined, order_column, order_direction)
+
+    @expose("/export/")
+    @has_access
+    @permission_name("export")
+    def export(self):
+        cols, getters = self.export_getters()
+        headers = [str(self.label_columns.get(c, c)) for c in cols]
+        title = str(self.export_title or self.list_title or self.__class__.__name__)
+        filename = f"{title}-{dt.date.today():%Y%m%d}.xlsx"
+        rows = xlsx.rows_from_query(self.filtered_query(), getters)
+        return xlsx.export_response(filename, title, headers, rows)
+
+    # -- actions: re-check scope ----------------------------------------------------------------------
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if name not in self.actions:
+            abort(404)
+        pk = self._deserialize_pk_if_composite(pk)
+        if self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        if name not in self.actions:
+            abort(404)
+        pks = request.form.getlist("rowid")
+        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters) for pk in pks]
+        if not pks or any(i is None for i in items):
+            abort(404)
+        return super().action_post()
+
+    def _get_list_widget(self, **kwargs):
+        widgets = super()._get_list_widget(**kwargs)
+        g.portal_import_endpoint = self.import_endpoint
+        return widgets
