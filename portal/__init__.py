@@ -75,6 +75,11 @@ def _register_basics(app: Flask) -> None:
     from portal.extensions import db
     from portal.security.scope import ScopeViolation
 
+    @app.teardown_request
+    def _remove_session(exc):
+        # Sessions are per request (portal.extensions._session_scope): close this one now.
+        db.session.remove()
+
     @app.get("/health")
     def health():
         from sqlalchemy import text

@@ -66,7 +66,7 @@ def app():
 
         run_setup(admin_password=ADMIN_PASSWORD)
         with system_scope("test fixtures"):
-            load_demo(db.session, units=240, grids=24)
+            load_demo(db.session, units=300, grids=60)
             db.session.commit()
         create_demo_users(DEMO_PASSWORD)
         db.session.remove()
@@ -80,7 +80,8 @@ def app():
 
 @pytest.fixture()
 def system(app):
-    """An app context with the audited system scope, for building and inspecting data in tests."""
+    """A DB session under the audited system scope, with an app context, for the whole test.
+    Safe across test-client requests: sessions and scopes are per request (portal.extensions)."""
     from portal.extensions import db
     from portal.security.scope import system_scope
 
@@ -88,6 +89,26 @@ def system(app):
         yield db.session
         db.session.rollback()
         db.session.remove()
+
+
+@pytest.fixture()
+def system_ctx(app):
+    """``with system_ctx() as s:`` — a DB session under the audited system scope, for building and
+    inspecting data. Leave the block before making requests: an app context or a system scope kept
+    open across test-client requests would leak into them (fab-notes)."""
+    from portal.extensions import db
+    from portal.security.scope import system_scope
+
+    @contextlib.contextmanager
+    def open_system():
+        with app.app_context(), system_scope("test"):
+            try:
+                yield db.session
+            finally:
+                db.session.rollback()
+                db.session.remove()
+
+    return open_system
 
 
 PASSWORDS = {"admin": ADMIN_PASSWORD}

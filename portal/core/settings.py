@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, has_request_context
+from flask import has_request_context
 
 DEFAULTS: dict[str, tuple[Any, str]] = {
     "banner_name": ("敖汉旗", "Name of the banner / county running the portal"),
@@ -34,7 +34,9 @@ def get_setting(key: str) -> Any:
 
     cache = None
     if has_request_context():
-        cache = g.setdefault("_settings_cache", {})
+        from portal.security.scope import request_cache
+
+        cache = request_cache().setdefault("settings", {})
         if key in cache:
             return cache[key]
     row = db.session.query(Setting).filter_by(key=key).one_or_none()

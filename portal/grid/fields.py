@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import url_for
 from markupsafe import Markup, escape
 from wtforms import Field
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
@@ -39,16 +39,19 @@ class GridSelectField(Field):
         from portal.grid.models import Grid
 
         self.data = None
+        self._unknown = False
         if valuelist and valuelist[0]:
             try:
                 pk = int(valuelist[0])
             except ValueError:
-                raise ValueError(_l("Unknown grid"))
+                pk = None
             # session.get goes through the scoped SELECT: a grid outside the user's scope is "unknown".
-            self.data = db.session.get(Grid, pk)
-            if self.data is None:
-                raise ValueError(_l("Unknown grid"))
+            self.data = db.session.get(Grid, pk) if pk is not None else None
+            self._unknown = self.data is None
 
     def pre_validate(self, form):
+        # Reported here, not as a process error: DataRequired would wipe that message.
+        if getattr(self, "_unknown", False):
+            raise StopValidation(_l("Unknown grid, or a grid outside your area"))
         if self.level is not None and self.data is not None and self.data.level != self.level:
             raise ValidationError(_l("Choose a basic grid (level 4): units belong to exactly one basic grid"))

@@ -118,7 +118,9 @@ def _reveal(field_name, masker):
         if not value:
             return ""
         if can_see_identifiers() and request.endpoint and request.endpoint.endswith(".show"):
-            logged = g.setdefault("_revealed", set())
+            from portal.security.scope import request_cache
+
+            logged = request_cache().setdefault("revealed", set())
             if field_name not in logged:
                 logged.add(field_name)
                 from portal.changelog.listeners import log_access

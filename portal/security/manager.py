@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import g
+from flask import has_request_context
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Group, User
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+
+from portal.security.scope import request_cache
 
 log = logging.getLogger("portal.security")
 
@@ -51,17 +53,19 @@ class PortalSecurityManager(SecurityManager):
     def get_user_roles(self, user):
         if not user.is_authenticated:
             return [self.get_public_role()]
-        cached = g.get("_portal_roles") if g else None
+        cache = request_cache() if has_request_context() else {}
+        cached = cache.get("roles")
         if cached is not None and cached[0] == user.id:
             return cached[1]
         roles = list(user.roles) + [r for grp in user.groups for r in grp.roles]
-        g._portal_roles = (user.id, roles)
+        cache["roles"] = (user.id, roles)
         return roles
 
     def get_public_role(self):
         # Cached per request: FAB queries ab_role on every anonymous permission check.
-        cached = g.get("_portal_public_role")
+        cache = request_cache() if has_request_context() else {}
+        cached = cache.get("public_role")
         if cached is None:
             cached = super().get_public_role()
-            g._portal_public_role = cached
+            cache["public_role"] = cached
         return cached

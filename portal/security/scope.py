@@ -12,13 +12,15 @@ import contextvars
 import logging
 from dataclasses import dataclass, field
 
-from flask import g, has_request_context
+from flask import has_request_context
 from sqlalchemy import event, false, true
 from sqlalchemy.orm import Session, with_loader_criteria
 
 log = logging.getLogger("portal.scope")
 
-_system: contextvars.ContextVar[str | None] = contextvars.ContextVar("system_scope", default=None)
+# (reason, request marker): a system scope holds only in the request (or non-request code) that
+# entered it, so a scope opened by a test or a job never leaks into a request served meanwhile.
+_system: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("system_scope", default=None)
 _resolving: contextvars.ContextVar[bool] = contextvars.ContextVar("scope_resolving", default=False)
 
 SCOPED_MODELS: list[type] = []
@@ -92,11 +94,31 @@ PUBLIC = Scope("public")
 def system_scope(reason: str):
     """Run without data scope (setup, demo data, scheduled ticks). Logged, so its use is visible."""
     log.info("system scope entered: %s", reason)
-    token = _system.set(reason)
+    token = _system.set((reason, _request_marker()))
     try:
         yield
     finally:
         _system.reset(token)
+
+
+def _request_marker():
+    if not has_request_context():
+        return None
+    from flask.globals import request_ctx
+
+    return id(request_ctx._get_current_object())
+
+
+def in_system_scope() -> bool:
+    state = _system.get()
+    return state is not None and state[1] == _request_marker()
+
+
+def request_cache() -> dict:
+    """A dict that lives exactly as long as the current request (``g`` may outlive it in tests)."""
+    from flask import request
+
+    return request.environ.setdefault("portal.cache", {})
 
 
 def scope_for_user(user) -> Scope:
@@ -120,13 +142,14 @@ def scope_for_user(user) -> Scope:
 
 
 def current_scope() -> Scope:
-    if _system.get() is not None:
+    if in_system_scope():
         return ALL
     if not has_request_context():
         # Outside a request and outside system_scope: see nothing. Forgetting the escape hatch
         # must fail closed, not leak.
         return NONE
-    cached = g.get("_portal_scope")
+    cache = request_cache()
+    cached = cache.get("scope")
     if cached is not None:
         return cached
     from flask_login import current_user
@@ -140,13 +163,13 @@ def current_scope() -> Scope:
             scope = scope_for_user(user)
     finally:
         _resolving.reset(token)
-    g._portal_scope = scope
+    cache["scope"] = scope
     return scope
 
 
 def reset_scope_cache() -> None:
     if has_request_context():
-        g.pop("_portal_scope", None)
+        request_cache().pop("scope", None)
 
 
 def _add_scope_criteria(state) -> None:
@@ -173,7 +196,7 @@ def _add_scope_criteria(state) -> None:
 
 def _check_writes(session, flush_context, instances) -> None:
     """Refuse to write a scoped row outside the writer's scope (defence in depth behind the forms)."""
-    if _system.get() is not None or not has_request_context():
+    if in_system_scope() or not has_request_context():
         return
     scope = current_scope()
     if scope.unrestricted:
