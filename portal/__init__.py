@@ -75,6 +75,16 @@ def _register_basics(app: Flask) -> None:
     from portal.extensions import db
     from portal.security.scope import ScopeViolation
 
+    def _fresh_login_user():
+        # Flask-Login caches the user on ``g``, which belongs to the app context; where one app
+        # context serves several requests (tests) that cache would hand a detached user — or another
+        # client's user — to the next request. Production pushes a context per request: a no-op there.
+        from flask import g
+
+        g.pop("_login_user", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_login_user)
+
     @app.teardown_request
     def _remove_session(exc):
         # Sessions are per request (portal.extensions._session_scope): close this one now.

@@ -174,6 +174,15 @@ class Person(Scoped, TimestampMixin, Model):
 
         return localized_name(self)
 
+    @property
+    def display_name(self) -> str:
+        return repr(self)
+
+    @property
+    def id_number_masked(self) -> str:
+        v = self.id_number or ""
+        return v[:3] + "*" * (len(v) - 7) + v[-4:] if len(v) > 7 else ("****" if v else "")
+
     @classmethod
     def scope_clause(cls, scope):
         return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(scope.prefix + "%")).scalar_subquery())

@@ -71,7 +71,7 @@ class GridChartView(BaseView):
             by_grid.setdefault(p.grid_id, []).append(p)
         roots = [r for r in build_tree(grids) if r["grid"].id == node.id]
         return self.render_template(
-            "portal/grid_chart.html", roots=roots, node=node, people=by_grid, counts=unit_counts(),
+            "portal/grid_chart.html", roots=roots, chart_root=node, people=by_grid, counts=unit_counts(),
             kind_labels=GRID_KIND_LABELS, depth=depth, title=_l("Grid structure chart"),
         )
 

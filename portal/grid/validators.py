@@ -22,10 +22,10 @@ class ValidParent:
             return
         if parent is None:
             raise ValidationError(_l("Choose the parent grid"))
+        pk = (request.view_args or {}).get("pk")
+        if pk is not None and (str(parent.id) == str(pk) or f"/{pk}/" in (parent.path or "")):
+            raise ValidationError(_l("A grid cannot be its own ancestor"))
         if parent.level != level - 1:
             raise ValidationError(
                 _l("A grid of this kind (level %(level)s) must be under a level %(parent)s grid", level=level, parent=level - 1)
             )
-        pk = (request.view_args or {}).get("pk")
-        if pk is not None and (str(parent.id) == str(pk) or f"/{pk}/" in (parent.path or "")):
-            raise ValidationError(_l("A grid cannot be its own ancestor"))

@@ -74,6 +74,8 @@ class GridView(PortalModelView):
     add_form_extra_fields = {
         "parent": GridSelectField(_l("Parent grid"), validators=[ValidParent()]),
         "kind": SelectField(_l("Kind"), choices=_choices(GRID_KIND_LABELS), validators=[DataRequired()]),
+        # FAB makes every NOT NULL column required; an unticked box is a valid "no".
+        "active": BooleanField(_l("Active"), default=True),
     }
     edit_form_extra_fields = add_form_extra_fields
     validators_columns = {"name_mn": [MongolianText()]}
@@ -176,6 +178,8 @@ class PersonView(PortalModelView):
         "role": SelectField(_l("Role"), choices=_choices(PERSON_ROLE_LABELS), validators=[DataRequired()]),
         "gender": SelectField(_l("Gender"), choices=[("", "")] + _choices(GENDER_LABELS), validators=[Optional()]),
         "status": SelectField(_l("Status"), choices=_choices(PERSON_STATUS_LABELS), validators=[DataRequired()]),
+        "lives_in_grid": BooleanField(_l("Lives in the grid")),
+        "kit_issued": BooleanField(_l("Patrol kit issued")),
     }
     edit_form_extra_fields = add_form_extra_fields
     validators_columns = {

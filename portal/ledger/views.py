@@ -6,7 +6,7 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import SelectField, SelectMultipleField
+from wtforms import BooleanField, SelectField, SelectMultipleField
 from wtforms import widgets as wtf_widgets
 from wtforms.validators import DataRequired, Optional, ValidationError
 
@@ -27,8 +27,10 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class OverrideNeedsReason:
+    """On the mode field (FAB puts Optional() on the nullable reason column, which would skip us)."""
+
     def __call__(self, form, field):
-        if form.mode_override.data and not (field.data or "").strip():
+        if field.data and not (form.mode_override_reason.data or "").strip():
             raise ValidationError(_l("A manual management mode needs a reason"))
 
 
@@ -116,14 +118,16 @@ class UnitView(PortalModelView):
             _l("High-risk sectors"), choices=[(s, SECTOR_LABELS[s]) for s in SECTORS], validators=[Optional()]
         ),
         "mode_override": SelectField(
-            _l("Manual management mode"), choices=[("", "")] + list(MODE_LABELS.items()), validators=[Optional()]
+            _l("Manual management mode"), choices=[("", "")] + list(MODE_LABELS.items()),
+            validators=[OverrideNeedsReason(), Optional()],
         ),
+        # FAB makes every NOT NULL column required; an unticked box is a valid "no".
+        "fire_key": BooleanField(_l("Fire-safety key unit")),
     }
     edit_form_extra_fields = add_form_extra_fields
     validators_columns = {
         "credit_code": [Optional(), CreditCode()],
         "phone": [UnitPhone()],
-        "mode_override_reason": [OverrideNeedsReason()],
     }
 
     def _prepare(self, item):

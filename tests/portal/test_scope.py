@@ -29,10 +29,11 @@ def world(app):
             prof = s.get(UserProfile, uid)
             node[name] = s.get(Grid, prof.grid_id)
         worker_grid = node["worker"]
-        other_town = s.execute(
-            select(Grid).where(Grid.level == 2, Grid.id != node["station"].id, Grid.path.not_like(node["station"].path + "%"))
-            .where(Grid.id.in_(select(Grid.parent_id).where(Grid.level == 3)))
+        # A township other than the station's, with units in it (other tests add empty grids).
+        unit_elsewhere = s.execute(
+            select(Unit).join(Grid).where(Grid.path.not_like(node["station"].path + "%")).order_by(Unit.id)
         ).scalars().first()
+        other_town = s.get(Grid, unit_elsewhere.grid.ancestor_ids[1])
         units_in = lambda prefix: s.execute(  # noqa: E731
             select(Unit.id).join(Grid).where(Grid.path.like(prefix + "%")).order_by(Unit.id)
         ).scalars().all()
@@ -45,7 +46,7 @@ def world(app):
             "unit_town_not_village": [u for u in units_in(node["station"].path) if u not in set(units_in(node["head"].path))][0],
             "unit_other_town": units_in(other_town.path)[0],
             "grid_other_town": other_town.id,
-            "person_worker_grid": s.execute(select(Person.id).where(Person.grid_id == worker_grid.id)).scalar_one(),
+            "person_worker_grid": s.execute(select(Person.id).where(Person.grid_id == worker_grid.id).order_by(Person.id)).scalars().first(),
             "person_other_town": s.execute(
                 select(Person.id).join(Grid).where(Grid.path.like(other_town.path + "%"))
             ).scalars().first(),
