@@ -26,6 +26,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.changelog import listeners as changelog
     from portal.security import scope
 
+    from portal.grid import history
+
+    # Order matters: assignment rows are added before the scope check and the change log see the flush.
+    history.install()
     scope.install()
     changelog.install()
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 def register_views(appbuilder) -> None:
     from portal.grid.tree import CoverageView, GridChartView, GridTreeView
-    from portal.grid.views import AssignmentView, GridSearchView, GridView, PersonView
+    from portal.grid.views import AssignmentView, GridSearchView, GridView, PersonSearchView, PersonView
     from portal.ledger.views import UnitView
     from portal.security.views import UserProfileView
 
@@ -17,6 +17,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(UnitView, "Units", label=_l("Units"), icon="fa-industry", category="Ledger", category_label=_l("Ledger"))
     appbuilder.add_view(UserProfileView, "Scopes", label=_l("User scopes"), icon="fa-user-lock", category="Security")
     appbuilder.add_view_no_menu(GridSearchView)
+    appbuilder.add_view_no_menu(PersonSearchView)
 
     from portal.api import register_apis
 

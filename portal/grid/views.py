@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 
 from forms.validators import Mobile, MongolianText, ResidentId
 from portal.extensions import db
-from portal.grid.fields import GridSelectField
+from portal.grid.fields import GridSelectField, PersonSelectField
 from portal.grid.labels import (
     GENDER_LABELS,
     GRID_KIND_LABELS,
@@ -231,10 +231,32 @@ class AssignmentView(PortalModelView):
         "note": _l("Note"),
     }
     add_form_extra_fields = {
+        "person": PersonSelectField(_l("Person"), validators=[DataRequired()]),
         "grid": GridSelectField(_l("Grid"), validators=[DataRequired()]),
         "role": SelectField(_l("Role"), choices=_choices(PERSON_ROLE_LABELS), validators=[DataRequired()]),
     }
     edit_form_extra_fields = add_form_extra_fields
+
+
+class PersonSearchView(BaseView):
+    """Server-side search for person pickers (at most 30, scoped)."""
+
+    route_base = "/personsearch"
+    default_view = "search"
+
+    @expose("/")
+    def search(self):
+        if not current_user.is_authenticated:
+            abort(401)
+        q = (request.args.get("q") or "").strip()
+        stmt = select(Person)
+        if q:
+            like = f"%{q}%"
+            stmt = stmt.where(or_(Person.name_zh.like(like), Person.name_mn.like(like), Person.badge_no.like(like)))
+        rows = db.session.execute(stmt.order_by(Person.name_zh).limit(30)).scalars().all()
+        return jsonify({"results": [
+            {"id": p.id, "text": f"{p.display_name}（{p.grid.display_name if p.grid else '-'}）"} for p in rows
+        ]})
 
 
 class GridSearchView(BaseView):
@@ -256,7 +278,6 @@ class GridSearchView(BaseView):
             like = f"%{q}%"
             stmt = stmt.where(or_(Grid.name_zh.like(like), Grid.name_mn.like(like), Grid.code.like(like)))
         rows = db.session.execute(stmt.order_by(Grid.path).limit(30)).scalars().all()
-        parents = {}
         results = []
         for grid in rows:
             text = grid.display_name

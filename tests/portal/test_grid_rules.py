@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.grid.models import Grid
+from portal.grid.models import Grid, Person
 
 
 def _grid_form(**kw):
@@ -112,3 +112,26 @@ def test_coverage_audit_finds_gaps(login, system):
     no_worker = html.split("coverage-no-worker")[1].split("</ul>")[0]
     empty = html.split("coverage-empty")[1].split("</ul>")[0]
     assert "无人网格测试" in no_worker and "无人网格测试" in empty
+
+
+def test_moving_a_person_keeps_assignment_history(login, system):
+    from portal.grid.models import Assignment
+
+    grids = system.execute(select(Grid).where(Grid.level == 4).order_by(Grid.id)).scalars().all()
+    c = login("admin")
+    data = {"name_zh": "调动测试人", "role": "grid_worker", "status": "active", "grid": str(grids[0].id)}
+    assert c.post("/personview/add", data=data).status_code == 302
+    pid = system.execute(select(Person.id).where(Person.name_zh == "调动测试人")).scalar_one()
+    assert c.post(f"/personview/edit/{pid}", data={**data, "grid": str(grids[1].id)}).status_code == 302
+    rows = system.execute(select(Assignment).where(Assignment.person_id == pid).order_by(Assignment.id)).scalars().all()
+    assert [(a.grid_id, a.end_date is None) for a in rows] == [(grids[0].id, False), (grids[1].id, True)]
+
+
+def test_pickers_do_not_dump_tables(login):
+    """Add forms hold no <option> per grid or person: the pickers search on the server."""
+    c = login("admin")
+    for url in ("/unitview/add", "/personview/add", "/assignmentview/add", "/gridview/add"):
+        html = c.get(url).get_data(as_text=True)
+        assert html.count("<option") < 40, url
+    res = c.get("/personsearch/?q=").json["results"]
+    assert 0 < len(res) <= 30
