@@ -89,8 +89,8 @@ class Grid(Scoped, TimestampMixin, Model):
         return repr(self)
 
     @classmethod
-    def scope_clause(cls, scope):
-        return cls.path.like(scope.prefix + "%")
+    def subtree_clause(cls, pattern):
+        return cls.path.like(pattern)
 
     @classmethod
     def sector_clause(cls, scope):
@@ -184,8 +184,8 @@ class Person(Scoped, TimestampMixin, Model):
         return v[:3] + "*" * (len(v) - 7) + v[-4:] if len(v) > 7 else ("****" if v else "")
 
     @classmethod
-    def scope_clause(cls, scope):
-        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(scope.prefix + "%")).scalar_subquery())
+    def subtree_clause(cls, pattern):
+        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(pattern)).scalar_subquery())
 
 
 class Assignment(Scoped, TimestampMixin, Model):
@@ -204,5 +204,5 @@ class Assignment(Scoped, TimestampMixin, Model):
     grid = relationship("Grid", lazy="joined")
 
     @classmethod
-    def scope_clause(cls, scope):
-        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(scope.prefix + "%")).scalar_subquery())
+    def subtree_clause(cls, pattern):
+        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(pattern)).scalar_subquery())

@@ -116,8 +116,8 @@ class Unit(Scoped, TimestampMixin, Model):
         self.sectors = ("," + ",".join(vals) + ",") if vals else ""
 
     @classmethod
-    def scope_clause(cls, scope):
-        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(scope.prefix + "%")).scalar_subquery())
+    def subtree_clause(cls, pattern):
+        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(pattern)).scalar_subquery())
 
     @classmethod
     def sector_clause(cls, scope):

@@ -29,7 +29,9 @@ SCOPED_MODELS: list[type] = []
 class Scoped:
     """Mixin for models whose rows belong to a place in the grid tree.
 
-    Subclasses define ``scope_clause(cls, scope)`` (rows inside a subtree) and may define
+    Subclasses define ``subtree_clause(cls, pattern)`` — rows inside the subtree whose grid paths match
+    ``pattern`` (``'/1/7/%'``), written with ``pattern`` only as a bound value, because the rule is
+    rebuilt per entity and alias inside a criteria lambda — and may define
     ``sector_clause(cls, scope)`` (rows an industry department supervises) and ``public_clause``.
     """
 
@@ -39,7 +41,7 @@ class Scoped:
             SCOPED_MODELS.append(cls)
 
     @classmethod
-    def scope_clause(cls, scope: "Scope"):  # pragma: no cover - every subclass overrides
+    def subtree_clause(cls, pattern):  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
     @classmethod
@@ -70,7 +72,7 @@ class Scope:
         if self.kind == "all":
             return None
         if self.kind == "subtree":
-            return model.scope_clause(self)
+            return model.subtree_clause(self.prefix + "%")
         if self.kind == "sectors":
             return model.sector_clause(self)
         if self.kind == "public":
@@ -185,11 +187,20 @@ def _add_scope_criteria(state) -> None:
     if scope.unrestricted:
         return
     options = []
-    for model in SCOPED_MODELS:
-        crit = scope.criteria_for(model)
-        if crit is None:
-            continue
-        options.append(with_loader_criteria(model, crit, include_aliases=True))
+    if scope.kind == "subtree":
+        # Lambda form so the rule is rebuilt for aliases too (aliased(Grid) in a join). The only
+        # closure variable is the plain string ``prefix``, which SQLAlchemy binds as a parameter.
+        pattern = scope.prefix + "%"
+        for model in SCOPED_MODELS:
+            options.append(
+                with_loader_criteria(model, lambda cls: cls.subtree_clause(pattern), include_aliases=True)
+            )
+    else:
+        for model in SCOPED_MODELS:
+            crit = scope.criteria_for(model)
+            if crit is None:
+                continue
+            options.append(with_loader_criteria(model, crit, include_aliases=True))
     if options:
         state.statement = state.statement.options(*options)
 

@@ -31,8 +31,7 @@ def _cn_index(i: int) -> str:
 
 
 def make_resident_id(rng: random.Random, area: str = "150430") -> str:
-    # 150430 exists in the area-code tables from 1983 on (older residents carry older codes).
-    birth = dt.date(1983, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 20))
+    birth = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 38))
     body = f"{area}{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
     return body + ric.calc_check_digit(body + "0")  # stdnum ignores the last character given
 

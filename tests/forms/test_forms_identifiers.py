@@ -125,3 +125,19 @@ class TestPhones:
     def test_fixed_line_invalid(self, value):
         ok, field = run(FixedLine(), value)
         assert not ok and "0476-1234567" in str(field.errors[0])
+
+
+def test_resident_born_before_area_code_existed_is_accepted():
+    """An Aohan resident born in 1970 carries 150430 (issued later), though the code dates from 1983."""
+    from stdnum.cn import ric as _ric
+
+    from forms.identifiers import normalize_resident_id
+
+    body = "15043019700105142"
+    number = body + _ric.calc_check_digit(body + "0")
+    assert normalize_resident_id(number) == number
+    wrong = body + ("1" if number[-1] != "1" else "2")
+    assert normalize_resident_id(wrong) is None  # the checksum still counts
+    assert normalize_resident_id("99" + number[2:]) is None  # not a province
+    feb30 = "15043019700230142"
+    assert normalize_resident_id(feb30 + _ric.calc_check_digit(feb30 + "0")) is None  # 30 February

@@ -187,3 +187,23 @@ def test_scope_fails_closed_outside_requests(app, world):
     with app.app_context():
         assert db.session.query(Unit).count() == 0
         db.session.remove()
+
+
+def test_scope_holds_for_aliased_grids_in_joins(app, login, world):
+    """A query joining an alias of Grid (e.g. parent names) is scoped for the alias too, not broken."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import aliased
+
+    from portal.extensions import db
+    from portal.security import scope as S
+
+    for prefix in (world["paths"]["station"], world["paths"]["head"]):
+        with app.test_request_context("/"):
+            S.request_cache()["scope"] = S.Scope("subtree", prefix=prefix)
+            P = aliased(Grid)
+            joined = db.session.execute(select(func.count(Unit.id)).join(P, Unit.grid_id == P.id)).scalar()
+            parents = db.session.execute(select(Grid.id, P.id).join(P, Grid.parent_id == P.id)).all()
+            assert all(p is not None for _, p in parents)
+            db.session.remove()
+        key = "station" if prefix == world["paths"]["station"] else "head"
+        assert joined == world["n_units"][key]
