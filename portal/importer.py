@@ -403,8 +403,8 @@ class UploadForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
+    # The chosen mode comes from the pressed button (name="mode"), not from a field.
     token = HiddenField()
-    mode = HiddenField()
 
 
 class ImportView(BaseView):
@@ -423,8 +423,8 @@ class ImportView(BaseView):
         return self.render_template(
             self.page_template,
             title=self.import_title,
-            form=form or UploadForm(),
-            confirm_form=ConfirmForm(token=token) if token else None,
+            form=form or UploadForm(formdata=None),
+            confirm_form=ConfirmForm(formdata=None, token=token) if token else None,
             report=report,
             error=error,
             max_shown=MAX_PROBLEMS_SHOWN,
@@ -476,7 +476,7 @@ class ImportView(BaseView):
             report = importer.validate(path, kept.get("filename", ""))
         except ImportFileError as e:
             return self._render(error=str(e))
-        only_good = form.mode.data == "good"
+        only_good = request.form.get("mode") == "good"
         if report.problems and not only_good:
             return self._render(
                 report=report, token=token,
