@@ -133,9 +133,14 @@ def bad_and_good_unit_file(app, client, tag: str):
     rng = random.Random(tag)
     g = station_grids(app)
     with sysdb(app) as s:
+        from portal.grid.models import Grid
         from portal.ledger.models import Unit
 
-        taken = s.query(Unit.credit_code).filter(Unit.credit_code.is_not(None)).first()[0]
+        # A code registered in ANOTHER township: uniqueness is global although the station cannot see the unit.
+        taken = (
+            s.query(Unit.credit_code).join(Grid, Unit.grid_id == Grid.id)
+            .filter(Unit.credit_code.is_not(None), Grid.code == g["outside"]).first()[0]
+        )
     headers = template_headers(client)
     lab = labels(app, "portal.ledger.views.UnitView")
     idx = {h: i for i, h in enumerate(headers)}
@@ -286,6 +291,31 @@ def test_too_large_upload_answers_with_a_message(app, login):
     finally:
         app.config["MAX_CONTENT_LENGTH"] = old
     assert error_of(page)
+
+
+def test_mongolian_interface_matches_mongolian_headers(app, login):
+    """Headers are matched in the user's language: a Mongolian user's template comes back in."""
+    c = login("station")
+    g = station_grids(app)
+    headers = read_xlsx(c.get("/unitimport/template?_l_=mn_Mong_CN").get_data())[0]
+    tag = "蒙文表头" + secrets.token_hex(3)
+    row = [""] * len(headers)
+    row[0], row[2] = f"{tag}-1", "enterprise"
+    row[headers.index(labels_in(app, "mn_Mong_CN")["grid.code"])] = g["a"]
+    r = c.post("/unitimport/?_l_=mn_Mong_CN", data={"file": (io.BytesIO(xlsx_bytes(headers, [row])), "mn.xlsx")},
+               content_type="multipart/form-data")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'lang="mn-Mong-CN"' in page
+    assert problems(page) == [] and good_count(page) == 1
+
+
+def labels_in(app, locale):
+    from flask_babel import force_locale
+
+    from portal.ledger.views import UnitView
+
+    with app.test_request_context(), force_locale(locale):
+        return {k: str(v) for k, v in UnitView.label_columns.items()}
 
 
 def test_permissions(app, login):
