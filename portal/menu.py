@@ -6,6 +6,8 @@ def register_views(appbuilder) -> None:
     from portal.grid.tree import CoverageView, GridChartView, GridTreeView
     from portal.grid.views import AssignmentView, GridSearchView, GridView, PersonSearchView, PersonView
     from portal.ledger.views import UnitView
+    from portal.ledger.imports import UnitImportView
+    from portal.grid.imports import PersonImportView
     from portal.security.views import UserProfileView
 
     appbuilder.add_view(GridView, "Grids", label=_l("Grids"), icon="fa-sitemap", category="Grid", category_label=_l("Grid"))
@@ -15,6 +17,8 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(PersonView, "People", label=_l("People"), icon="fa-users", category="Workforce", category_label=_l("Workforce"))
     appbuilder.add_view(AssignmentView, "Assignments", label=_l("Assignments"), icon="fa-history", category="Workforce")
     appbuilder.add_view(UnitView, "Units", label=_l("Units"), icon="fa-industry", category="Ledger", category_label=_l("Ledger"))
+    appbuilder.add_view(UnitImportView, "Import units", label=_l("Import units"), icon="fa-file-import", category="Ledger")
+    appbuilder.add_view(PersonImportView, "Import people", label=_l("Import people"), icon="fa-file-import", category="Workforce")
     appbuilder.add_view(UserProfileView, "Scopes", label=_l("User scopes"), icon="fa-user-lock", category="Security")
     appbuilder.add_view_no_menu(GridSearchView)
     appbuilder.add_view_no_menu(PersonSearchView)

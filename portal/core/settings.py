@@ -20,6 +20,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "station_training_months": (6, "Station training cycle (R12)"),
     "office_training_months": (12, "Committee office training cycle (R12)"),
     "unit_verify_days": (30, "Base data of a unit is re-verified this often (R3)"),
+    "import_max_rows": (20000, "Largest number of rows accepted in one Excel import file"),
     "key_unit_scales": (["large", "medium", "small"], "Scales that put an enterprise under key management"),
     "key_unit_kinds": (
         ["school", "kindergarten", "hospital", "market", "supermarket", "park", "scenic_spot", "public_institution"],

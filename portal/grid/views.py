@@ -150,6 +150,7 @@ class PersonView(PortalModelView):
     list_columns = ["display_name", "role", "grid", "mobile", "badge_no", "status"]
     order_columns = ["role", "badge_no", "status"]
     search_columns = ["name_zh", "name_mn", "role", "badge_no", "status", "mobile"]
+    import_endpoint = "PersonImportView.upload"
     value_labels = {"role": PERSON_ROLE_LABELS, "gender": GENDER_LABELS, "status": PERSON_STATUS_LABELS}
     add_columns = [
         "name_zh", "name_mn", "gender", "ethnicity", "id_number", "mobile", "role", "grid", "village_post",

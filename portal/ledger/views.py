@@ -63,6 +63,7 @@ class UnitView(PortalModelView):
         "fire_key", "last_verified",
     ]
     base_order = ("id", "asc")
+    import_endpoint = "UnitImportView.upload"
     value_labels = {
         "kind": UNIT_KIND_LABELS,
         "scale": SCALE_LABELS,
