@@ -106,8 +106,13 @@ def station_grids(app):
             select(Grid).where(Grid.level == 4, Grid.path.like(town.path + "%")).order_by(Grid.path)
         ).scalars().all()
         village = s.execute(select(Grid).where(Grid.level == 3, Grid.path.like(town.path + "%"))).scalars().first()
+        from portal.ledger.models import Unit
+
+        # Elsewhere, and a demo grid (with a code and units): other tests add bare grids.
         outside = s.execute(
-            select(Grid).where(Grid.level == 4, ~Grid.path.like(town.path + "%")).order_by(Grid.path)
+            select(Grid).where(Grid.level == 4, ~Grid.path.like(town.path + "%"), Grid.code.is_not(None),
+                               Grid.id.in_(select(Unit.grid_id)))
+            .order_by(Grid.path)
         ).scalars().first()
         return {
             "a": inside[0].code, "b": inside[-1].code, "village": village.code, "outside": outside.code,
