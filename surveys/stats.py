@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, literal, select
-from sqlalchemy.orm import aliased
 
 from portal.grid.models import Grid
+from portal.security.scope import current_scope
 from surveys.models import Response
 
 LEVELS = (1, 2, 3, 4)
@@ -66,20 +66,28 @@ def awareness_by_level(session, campaign_id: int, levels=LEVELS) -> list[GridSta
         .group_by(Response.grid_id)
         .subquery()
     )
-    node, anc = aliased(Grid), aliased(Grid)
+    # Core aliases of the grid table, not ORM aliases: the scope's loader criteria are written against
+    # the Grid class and are not adapted to aliases (SQLite: "no such column: grid.path"). Answers are
+    # already scoped through Response; ancestors are limited to the viewer's subtree by hand.
+    node, anc = Grid.__table__.alias("node"), Grid.__table__.alias("anc")
     stmt = (
         select(
-            anc.id, anc.level, anc.code, anc.name_zh, anc.name_mn, anc.path,
+            anc.c.id, anc.c.level, anc.c.code, anc.c.name_zh, anc.c.name_mn, anc.c.path,
             func.sum(per_grid.c.n), func.sum(per_grid.c.correct), func.sum(per_grid.c.knowledge),
             func.sum(per_grid.c.knows_yes), func.sum(per_grid.c.knows_answered),
         )
         .select_from(per_grid)
-        .join(node, node.id == per_grid.c.grid_id)
-        .join(anc, node.path.like(anc.path + literal("%")))
-        .where(anc.level.in_(list(levels)))
-        .group_by(anc.id, anc.level, anc.code, anc.name_zh, anc.name_mn, anc.path)
-        .order_by(anc.path)
+        .join(node, node.c.id == per_grid.c.grid_id)
+        .join(anc, node.c.path.like(anc.c.path + literal("%")))
+        .where(anc.c.level.in_(list(levels)))
+        .group_by(anc.c.id, anc.c.level, anc.c.code, anc.c.name_zh, anc.c.name_mn, anc.c.path)
+        .order_by(anc.c.path)
     )
+    scope = current_scope()
+    if scope.kind == "subtree":
+        stmt = stmt.where(anc.c.path.like(scope.prefix + "%"))
+    elif not scope.unrestricted:
+        return []
     return [GridStat(*row[:6], *(int(v or 0) for v in row[6:])) for row in session.execute(stmt)]
 
 
