@@ -188,8 +188,9 @@ class SurveyAdminView(BaseView):
                     rows.append([q["question"], label, "", n, share])
         headers = [_("Level"), _("Grid"), _("Code"), _("Respondents"), _("Awareness rate (%)"),
                    _("Knows the grid worker (%)")]
-        name = f"{campaign.slug}-{_('statistics')}-{dt.date.today():%Y%m%d}.xlsx"
-        return xlsx.export_response(name, _("Statistics"), headers, rows)
+        label = _("Statistics")
+        name = f"{campaign.slug}-{label}-{dt.date.today():%Y%m%d}.xlsx"
+        return xlsx.export_response(name, label, headers, rows)
 
     @expose("/stats/<slug>/answers")
     @has_access
@@ -217,8 +218,9 @@ class SurveyAdminView(BaseView):
             lambda r: r.correct_count, lambda r: r.knowledge_count, lambda r: cell(r.knows_worker),
         ] + [(lambda k: (lambda r: cell((r.answers_json or {}).get(k))))(k) for k in keys]
         query = db.session.query(Response).filter(Response.campaign_id == campaign.id).order_by(Response.id)
-        name = f"{campaign.slug}-{_('answers')}-{dt.date.today():%Y%m%d}.xlsx"
-        return xlsx.export_response(name, _("Answers"), headers, xlsx.rows_from_query(query, getters))
+        label = _("Answers")
+        name = f"{campaign.slug}-{label}-{dt.date.today():%Y%m%d}.xlsx"
+        return xlsx.export_response(name, label, headers, xlsx.rows_from_query(query, getters))
 
     # -- QR poster ----------------------------------------------------------------------------------
     @expose("/poster/<slug>")
