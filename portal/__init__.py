@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import forms as forms_engine
 
     forms_engine.init_app(app)
+    __import__("surveys.public").public.init_app(app)  # public questionnaire pages, no login
     _register_basics(app)
     from portal.cli import register_cli
 

@@ -37,6 +37,7 @@ def run_setup(admin_password: str | None = None, migrate: bool = True) -> dict:
         out["settings_added"] = seed_settings(db.session)
         added, existing = load_divisions(db.session)
         out["divisions_added"], out["divisions_existing"] = added, existing
+        __import__("surveys.seed").seed.load_standard_questionnaire(db.session)
         db.session.commit()
         admin = sm.find_user(username="admin")
         if admin is None:
@@ -119,6 +120,7 @@ def demo_command(units, grids, password):
 
     with system_scope("demo data"):
         out = load_demo(db.session, units=units, grids=grids)
+        __import__("surveys.seed").seed.load_demo_campaign(db.session)
         db.session.commit()
     if out.get("skipped"):
         click.echo("demo data already present: skipped")

@@ -23,6 +23,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(GridSearchView)
     appbuilder.add_view_no_menu(PersonSearchView)
 
+    __import__("surveys.admin").admin.register_views(appbuilder)
     from portal.api import register_apis
 
     register_apis(appbuilder)

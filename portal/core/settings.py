@@ -26,6 +26,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         ["school", "kindergarten", "hospital", "market", "supermarket", "park", "scenic_spot", "public_institution"],
         "Unit kinds always under key management (public-interest units)",
     ),
+    "survey_rate_limit": ("30 per minute", "Public questionnaire submissions allowed per IP address (Flask-Limiter syntax)"),
 }
 
 

@@ -32,17 +32,21 @@ _SELF = [
 ]
 
 # Views that are domain data (not security administration).
-_DOMAIN = r"^(?!(UserDBModelView|RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView|GroupModelView|RegisterUserModelView|UserProfileView|List Users|List Roles|List Groups|Security|Base Permissions|Views/Menus|Permission on Views/Menus|Scopes)$).*"
+_DOMAIN = r"^(?!(UserDBModelView|RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView|GroupModelView|RegisterUserModelView|UserProfileView|List Users|List Roles|List Groups|Security|Base Permissions|Views/Menus|Permission on Views/Menus|Scopes|CampaignView|SurveyAdminView)$).*"
+# Surveys: the office runs campaigns and edits questionnaires; stations and villages read statistics
+# (of their own subtree, by the data scope) and print QR posters.
+_SURVEYS = r"^(CampaignView|SurveyAdminView|Surveys|Survey campaigns)$"
+_SURVEY_READ = [_SURVEYS, r"^(can_list|can_show|can_stats|can_poster|menu_access)$"]
 
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
-    COMMITTEE_OFFICE: [[_DOMAIN, ".*"], *_SELF],
+    COMMITTEE_OFFICE: [[_DOMAIN, ".*"], [_SURVEYS, ".*"], *_SELF],
     INDUSTRY_DEPT: [
         [r"^(UnitView|UnitApi|GridView|GridApi|GridTreeView|Ledger|Grid|Units|Grids|Grid tree|Home)$", _READ],
         *_SELF,
     ],
-    STATION_STAFF: [[_DOMAIN, _WRITE], *_SELF],
-    GRID_HEAD: [[_DOMAIN, _WRITE], *_SELF],
+    STATION_STAFF: [[_DOMAIN, _WRITE], _SURVEY_READ, *_SELF],
+    GRID_HEAD: [[_DOMAIN, _WRITE], _SURVEY_READ, *_SELF],
     GRID_WORKER: [
         [r"^(UnitView|UnitApi|UnitImportView|Ledger|Units|Import units|Home)$",
          r"^(can_list|can_show|can_add|can_edit|can_export|can_import|menu_access|can_get|can_info|can_post|can_put|confirm)$"],

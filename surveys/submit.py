@@ -1,0 +1,75 @@
+"""Storing one anonymous answer sheet: idempotent, one per device, nothing half-written."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from forms import answers_from_form, score
+from portal.core.models import utcnow
+from surveys.models import KNOWS_WORKER_KEY, DeviceToken, Response
+
+KEY_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_key() -> str:
+    return secrets.token_hex(16)
+
+
+def device_hash(campaign_id: int, token: str) -> str:
+    """Keyed hash, so the table cannot be matched against cookies without the server's secret."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, f"survey-device:{campaign_id}:{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def find_by_key(session, key: str | None):
+    """The response stored under an idempotency key. Public visitors cannot read responses, so this
+    one exact-key lookup deliberately skips the data scope."""
+    if not key or not KEY_RE.match(key):
+        return None
+    return session.execute(
+        select(Response).where(Response.idempotency_key == key).execution_options(skip_scope=True)
+    ).scalars().first()
+
+
+def device_used(session, campaign_id: int, token: str | None) -> bool:
+    if not token:
+        return False
+    return session.get(DeviceToken, (campaign_id, device_hash(campaign_id, token))) is not None
+
+
+def build_response(campaign, version, schema, answers: dict, grid_id, key: str) -> Response:
+    correct, knowledge = score(schema, answers)
+    knows = answers.get(KNOWS_WORKER_KEY)
+    return Response(
+        campaign_id=campaign.id, form_version_id=version.id, grid_id=grid_id, submitted_at=utcnow(),
+        answers_json=answers, correct_count=correct, knowledge_count=knowledge,
+        knows_worker=knows if isinstance(knows, bool) else None, idempotency_key=key,
+    )
+
+
+def store(session, campaign, schema, form, grid_id, key: str, token: str | None):
+    """Insert the response and the device mark in one transaction.
+
+    Returns ("stored", response), ("duplicate", response) for a retry with the same key, or
+    ("device", None) when this device already answered (a race lost on the device table).
+    """
+    answers = answers_from_form(form, schema)
+    response = build_response(campaign, campaign.form_version, schema, answers, grid_id, key)
+    session.add(response)
+    if token:
+        session.add(DeviceToken(campaign_id=campaign.id, token_hash=device_hash(campaign.id, token)))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        earlier = find_by_key(session, key)
+        if earlier is not None:
+            return "duplicate", earlier
+        return "device", None
+    return "stored", response
