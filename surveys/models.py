@@ -137,8 +137,8 @@ class Response(Scoped, Model):
     )
 
     @classmethod
-    def scope_clause(cls, scope):
-        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(scope.prefix + "%")).scalar_subquery())
+    def subtree_clause(cls, pattern):
+        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(pattern)).scalar_subquery())
 
 
 class DeviceToken(Model):
