@@ -17,6 +17,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(UnitView, "Units", label=_l("Units"), icon="fa-industry", category="Ledger", category_label=_l("Ledger"))
     appbuilder.add_view(UserProfileView, "Scopes", label=_l("User scopes"), icon="fa-user-lock", category="Security")
     appbuilder.add_view_no_menu(GridSearchView)
+    __import__("portal.i18n").i18n.register_views(appbuilder)  # language switch persistence, JS texts, glossary
 
     from portal.api import register_apis
 

@@ -32,7 +32,7 @@ _SELF = [
 ]
 
 # Views that are domain data (not security administration).
-_DOMAIN = r"^(?!(UserDBModelView|RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView|GroupModelView|RegisterUserModelView|UserProfileView|List Users|List Roles|List Groups|Security|Base Permissions|Views/Menus|Permission on Views/Menus|Scopes)$).*"
+_DOMAIN = r"^(?!(UserDBModelView|RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView|GroupModelView|RegisterUserModelView|UserProfileView|GlossaryView|Glossary|List Users|List Roles|List Groups|Security|Base Permissions|Views/Menus|Permission on Views/Menus|Scopes)$).*"
 
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
