@@ -186,11 +186,49 @@ def js_strings() -> dict:
     }
 
 
-def _fab_labels_without_msgid():  # pragma: no cover - read by pybabel extract only
-    """Column names FAB's security views show but FAB's catalog lacks (prettified column keys)."""
+def _msgids_not_extracted():  # pragma: no cover - read by pybabel extract only
+    """Strings shown but never extracted: column names FAB's security views show without a msgid
+    (prettified column keys), and _l() calls inside f-strings, which Babel's extractor skips."""
     from flask_babel import lazy_gettext as _l
 
-    return [_l("Label"), _l("Description")]
+    return [_l("Label"), _l("Description"), _l("Type to search grids")]
+
+
+def _yes_no_none_formatters(appbuilder) -> None:
+    """FAB prints booleans and empty values as Python's "True"/"False"/"None": on a Chinese or
+    Mongolian page those are English words. Give every list/show column a translated formatter,
+    unless the view already formats it."""
+    from flask_appbuilder.baseviews import BaseCRUDView
+    from flask_babel import gettext as _
+    from sqlalchemy import Boolean
+    from sqlalchemy import inspect as sa_inspect
+
+    def fmt_bool(value):
+        return "" if value is None else (_("Yes") if value else _("No"))
+
+    def fmt_value(value):
+        if value is None:
+            return ""
+        if value is True or value is False:
+            return fmt_bool(value)
+        return value
+
+    for view in appbuilder.baseviews:
+        if not isinstance(view, BaseCRUDView):
+            continue
+        model = getattr(getattr(view, "datamodel", None), "obj", None)
+        if model is None:
+            continue
+        mapper = sa_inspect(model)
+        shown = set(getattr(view, "list_columns", []) or []) | set(getattr(view, "show_columns", []) or [])
+        formatters = view.formatters_columns
+        for name in shown - set(formatters):
+            if name in mapper.columns and isinstance(mapper.columns[name].type, Boolean):
+                formatters[name] = fmt_bool
+            elif name in mapper.columns or name in mapper.relationships:
+                if name in mapper.relationships and mapper.relationships[name].uselist:
+                    continue
+                formatters[name] = fmt_value
 
 
 def _translate_fab_security_labels(appbuilder) -> None:
@@ -247,13 +285,16 @@ def _warn_on_save(view) -> None:
         setattr(view, hook, wrapped)
 
 
-def _install_mongolian_warnings(appbuilder) -> None:
-    """Once, at the first request, so that views registered after menu.py's i18n line count too."""
+def _adapt_views(appbuilder) -> None:
+    """Translated yes/no/empty formatters and Mongolian suffix warnings on every model view.
+
+    Once, at the first request, so that views registered after menu.py's i18n line count too."""
     from flask_appbuilder.baseviews import BaseCRUDView
 
     if getattr(appbuilder, "_portal_mn_warnings", False):
         return
     appbuilder._portal_mn_warnings = True
+    _yes_no_none_formatters(appbuilder)
     for view in appbuilder.baseviews:
         if isinstance(view, BaseCRUDView) and getattr(view, "datamodel", None) is not None:
             table = getattr(getattr(view.datamodel, "obj", None), "__table__", None)
@@ -269,7 +310,7 @@ def register_views(appbuilder) -> None:
     app.jinja_env.filters["portal_day"] = format_day
     app.jinja_env.globals["app_name_mn"] = lambda: current_app.config.get("APP_NAME_MN", APP_NAME_MN)
     _translate_fab_security_labels(appbuilder)
-    app.before_request(lambda: _install_mongolian_warnings(appbuilder))
+    app.before_request(lambda: _adapt_views(appbuilder))
     from portal.glossary import register_views as register_glossary
 
     register_glossary(appbuilder)

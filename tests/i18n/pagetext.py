@@ -55,7 +55,7 @@ class _Extractor(HTMLParser):
             self.form_depth += 1
         if not skip:
             # Tooltips, placeholders and button captions are read too.
-            for name in ("title", "placeholder", "aria-label"):
+            for name in ("title", "placeholder", "data-placeholder", "aria-label"):
                 if a.get(name, "").strip():
                     self.chunks.append(a[name])
             if tag == "input" and a.get("type") in ("submit", "button", "reset") and a.get("value"):
@@ -81,6 +81,9 @@ class _Extractor(HTMLParser):
 
     def handle_data(self, data):
         if not self._skipped() and data.strip():
+            self.chunks.append(data)
+        elif data.strip() in ("True", "False", "None"):
+            # Python's own words where a widget printed a value unformatted: never user data.
             self.chunks.append(data)
 
 
