@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP) translations/.compiled
 
 translations/.compiled: $(STAMP) $(wildcard translations/*/LC_MESSAGES/*.po)
-	$(VENV)/bin/pybabel compile -d translations -f >/dev/null
+	$(VENV)/bin/pybabel -q compile -d translations -f
 	@touch $@
 
 setup: venv

@@ -9,6 +9,9 @@ from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 
 MN = "mn_Mong_CN"
+# The portal's name in Mongolian for the bilingual header (APP_NAME holds the Chinese one). Draft
+# wording like the catalog; a deployment may set APP_NAME_MN.
+APP_NAME_MN = "ᠠᠨᠸᠠᠩ · ᠠᠤᠬᠠᠨ ᠬᠣᠰᠢᠭᠤᠨ ᠤ ᠠᠶᠤᠯᠭᠦᠢ ᠦᠢᠯᠡᠳᠪᠦᠷᠢᠯᠡᠯ ᠦᠨ ᠲᠣᠷᠴᠢᠯᠠᠭᠰᠠᠨ ᠬᠠᠮᠢᠶᠠᠷᠤᠯ"
 # Accept-Language tags that mean traditional-script Mongolian of China (and plain mn: in China the
 # request almost always means the traditional script; Cyrillic is never offered here).
 _MN_TAGS = ("mn", "mn-mong", "mn-cn", "mn-mong-cn")
@@ -78,3 +81,236 @@ def localized_name(obj) -> str:
         if mn:
             return mn
     return zh
+
+
+# ----------------------------------------------------------------- remembering the choice
+
+def remember_locale(user, locale: str) -> bool:
+    """Save ``locale`` as the user's preferred language, creating the profile row if missing.
+
+    Returns True when something was written. A failure is logged and rolled back: choosing a
+    language must never break the page that follows.
+    """
+    from portal.extensions import db
+    from portal.security.models import UserProfile
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if locale not in current_app.config["LANGUAGES"]:
+        return False
+    try:
+        profile = db.session.get(UserProfile, user.id)
+        if profile is None:
+            profile = UserProfile(user_id=user.id, sectors="", locale=locale)
+            db.session.add(profile)
+        elif profile.locale == locale:
+            return False
+        else:
+            profile.locale = locale
+        db.session.commit()
+        return True
+    except Exception:  # the redirect after /lang/<code> must still happen
+        current_app.logger.exception("could not save the preferred language")
+        db.session.rollback()
+        return False
+
+
+def _after_locale_view(response):
+    """Hook after FAB's LocaleView (/lang/<code>): it set the session; also persist to the profile.
+
+    A hook rather than a second view on /lang: FAB registers its LocaleView inside init_app and
+    the first rule for a URL wins, so a replacement view would never be reached.
+    """
+    from flask_login import current_user
+
+    from portal.extensions import appbuilder
+
+    view = appbuilder.bm.locale_view
+    if view is None or request.endpoint != f"{view.endpoint}.{view.default_view}":
+        return response
+    if response.status_code in (301, 302, 303) and current_user.is_authenticated:
+        remember_locale(current_user, session.get("locale"))
+    return response
+
+
+# ------------------------------------------------------------------ dates and JavaScript texts
+
+def format_day(value) -> str:
+    """A date with an explicit pattern: CLDR has no Mongolian (China) month names (``M01``)."""
+    if value is None:
+        return ""
+    from babel.dates import format_date
+
+    return format_date(value, "yyyy-MM-dd", locale="en")
+
+
+def js_strings() -> dict:
+    """The texts FAB hard-codes in ab.js, Select2 and bootstrap-datepicker, in the page's language.
+
+    Read by portal/static/js/anwang-i18n.js (loaded before ab.js), which installs them as the
+    Select2 and datepicker defaults. msgids: translations/fab/js_strings.py.
+    """
+    from flask_babel import gettext as _
+
+    days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    days_short = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    days_min = ["Su", "Mo", "Tu", "We", "Th", "Fr", "Sa"]
+    months = ["January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December"]
+    months_short = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    return {
+        "placeholders": {"Select": _("Select"), "Select a State": _("Select a State")},
+        "select2": {
+            "errorLoading": _("The results could not be loaded."),
+            # %(count)s is filled in by the script; both plural forms are sent.
+            "inputTooLong": [_("Please delete %(count)s character"), _("Please delete %(count)s characters")],
+            "inputTooShort": _("Please enter %(count)s or more characters"),
+            "loadingMore": _("Loading more results…"),
+            "maximumSelected": [_("You can only select %(count)s item"), _("You can only select %(count)s items")],
+            "noResults": _("No results found"),
+            "searching": _("Searching…"),
+            "removeAllItems": _("Remove all items"),
+        },
+        "datepicker": {
+            "days": [_(d) for d in days],
+            "daysShort": [_(d) for d in days_short],
+            "daysMin": [_(d) for d in days_min],
+            "months": [_(m) for m in months],
+            "monthsShort": [_(m) for m in months_short],  # "May" is one msgid for both forms
+            "today": _("Today"),
+            "clear": _("Clear"),
+            "titleFormat": _("MM yyyy"),
+            "format": "yyyy-mm-dd",
+            "weekStart": 1,
+        },
+    }
+
+
+def _msgids_not_extracted():  # pragma: no cover - read by pybabel extract only
+    """Strings shown but never extracted: column names FAB's security views show without a msgid
+    (prettified column keys), and _l() calls inside f-strings, which Babel's extractor skips."""
+    from flask_babel import lazy_gettext as _l
+
+    return [_l("Label"), _l("Description"), _l("Type to search grids")]
+
+
+def _yes_no_none_formatters(appbuilder) -> None:
+    """FAB prints booleans and empty values as Python's "True"/"False"/"None": on a Chinese or
+    Mongolian page those are English words. Give every list/show column a translated formatter,
+    unless the view already formats it."""
+    from flask_appbuilder.baseviews import BaseCRUDView
+    from flask_babel import gettext as _
+    from sqlalchemy import Boolean
+    from sqlalchemy import inspect as sa_inspect
+
+    def fmt_bool(value):
+        return "" if value is None else (_("Yes") if value else _("No"))
+
+    def fmt_value(value):
+        if value is None:
+            return ""
+        if value is True or value is False:
+            return fmt_bool(value)
+        return value
+
+    for view in appbuilder.baseviews:
+        if not isinstance(view, BaseCRUDView):
+            continue
+        model = getattr(getattr(view, "datamodel", None), "obj", None)
+        if model is None:
+            continue
+        mapper = sa_inspect(model)
+        shown = set(getattr(view, "list_columns", []) or []) | set(getattr(view, "show_columns", []) or [])
+        formatters = view.formatters_columns
+        for name in shown - set(formatters):
+            if name in mapper.columns and isinstance(mapper.columns[name].type, Boolean):
+                formatters[name] = fmt_bool
+            elif name in mapper.columns or name in mapper.relationships:
+                if name in mapper.relationships and mapper.relationships[name].uselist:
+                    continue
+                formatters[name] = fmt_value
+
+
+def _translate_fab_security_labels(appbuilder) -> None:
+    """FAB's own security views leave some column labels as plain English (its GroupModelView has
+    no label_columns at all; Role's "user", PermissionView's "role" filters): make every plain
+    label a catalog lookup, and rebuild the forms that captured the English at start-up."""
+    from flask_appbuilder.baseviews import BaseCRUDView
+    from flask_babel import lazy_gettext as _l
+
+    for view in appbuilder.baseviews:
+        if not isinstance(view, BaseCRUDView) or not type(view).__module__.startswith("flask_appbuilder."):
+            continue
+        plain = {k: v for k, v in view.label_columns.items() if type(v) is str}
+        if not plain:
+            continue
+        view.label_columns.update({k: _l(v) for k, v in plain.items()})
+        view.add_form = view.edit_form = view.search_form = None
+        view._init_forms()
+
+
+def mongolian_warnings(item) -> list[str]:
+    """Suffix-space warnings for every Mongolian text column (``*_mn``) of a model instance."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from forms.mongolian import suffix_space_warnings
+
+    out = []
+    try:
+        columns = sa_inspect(type(item)).columns
+    except Exception:
+        return out
+    for column in columns:
+        if column.key.endswith("_mn"):
+            value = getattr(item, column.key, None)
+            if isinstance(value, str):
+                out += suffix_space_warnings(value)
+    return out
+
+
+def _warn_on_save(view) -> None:
+    """Wrap a model view's pre_add/pre_update: flash a warning (the save goes on) when Mongolian
+    text has an ordinary space before a case suffix. Menksoft text is refused by the form's
+    MongolianText validator instead."""
+    from flask import flash
+
+    for hook in ("pre_add", "pre_update"):
+        original = getattr(view, hook)
+
+        def wrapped(item, _original=original):
+            _original(item)
+            for message in mongolian_warnings(item):
+                flash(message, "warning")
+
+        setattr(view, hook, wrapped)
+
+
+def _adapt_views(appbuilder) -> None:
+    """Translated yes/no/empty formatters and Mongolian suffix warnings on every model view.
+
+    Once, at the first request, so that views registered after menu.py's i18n line count too."""
+    from flask_appbuilder.baseviews import BaseCRUDView
+
+    if getattr(appbuilder, "_portal_mn_warnings", False):
+        return
+    appbuilder._portal_mn_warnings = True
+    _yes_no_none_formatters(appbuilder)
+    for view in appbuilder.baseviews:
+        if isinstance(view, BaseCRUDView) and getattr(view, "datamodel", None) is not None:
+            table = getattr(getattr(view.datamodel, "obj", None), "__table__", None)
+            if table is not None and any(c.key.endswith("_mn") for c in table.columns):
+                _warn_on_save(view)
+
+
+def register_views(appbuilder) -> None:
+    """Language switch persistence, template helpers and the glossary page (one call from menu.py)."""
+    app = current_app._get_current_object()  # register_views runs inside create_app's app context
+    app.after_request(_after_locale_view)
+    app.jinja_env.globals["portal_js_strings"] = js_strings
+    app.jinja_env.filters["portal_day"] = format_day
+    app.jinja_env.globals["app_name_mn"] = lambda: current_app.config.get("APP_NAME_MN", APP_NAME_MN)
+    _translate_fab_security_labels(appbuilder)
+    app.before_request(lambda: _adapt_views(appbuilder))
+    from portal.glossary import register_views as register_glossary
+
+    register_glossary(appbuilder)

@@ -22,6 +22,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(UserProfileView, "Scopes", label=_l("User scopes"), icon="fa-user-lock", category="Security")
     appbuilder.add_view_no_menu(GridSearchView)
     appbuilder.add_view_no_menu(PersonSearchView)
+    __import__("portal.i18n").i18n.register_views(appbuilder)  # language switch persistence, JS texts, glossary
 
     __import__("surveys.admin").admin.register_views(appbuilder)
     from portal.api import register_apis

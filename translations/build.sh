@@ -11,8 +11,8 @@
 #   3. for zh and mn_Mong_CN:
 #        seed translations/<loc>/LC_MESSAGES/messages.po from fab/<loc>.po if absent,
 #        msgmerge it against messages.pot (no fuzzy matching),
-#        fill FAB's strings: msgcat --use-first <po> fab/<loc>.po (project translations win;
-#        untranslated or fuzzy project entries take FAB's translation),
+#        fill other areas' and FAB's strings: msgcat --use-first <po> parts/*/<loc>.po fab/<loc>.po
+#        (project translations win; untranslated or fuzzy project entries take a part's, then FAB's),
 #        msgmerge again so that only messages.pot's entries stay active,
 #        msgfmt --check --statistics: fail on errors or on any fuzzy entry
 #   4. pybabel compile -d translations -f
@@ -60,7 +60,11 @@ for loc in "${LOCALES[@]}"; do
     echo "$po: created from $fabpo"
   fi
   msgmerge --quiet --update --no-fuzzy-matching --backup=none --no-wrap "$po" $T/messages.pot
-  msgcat --use-first --no-wrap "$po" "$fabpo" -o "$WORK/$loc.po"
+  # Other areas' translations (translations/parts/<area>/<loc>.po) come after the project catalog
+  # and before FAB's: the catalog's own translation wins, a part fills what the catalog lacks.
+  parts=()
+  for part in $T/parts/*/"$loc".po; do [[ -f $part ]] && parts+=("$part"); done
+  msgcat --use-first --no-wrap "$po" "${parts[@]}" "$fabpo" -o "$WORK/$loc.po"
   msgmerge --quiet --no-fuzzy-matching --no-wrap "$WORK/$loc.po" $T/messages.pot -o "$po"
 
   # A fuzzy header makes pybabel compile skip (or with -f silently include) the whole catalog.

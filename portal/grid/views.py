@@ -216,6 +216,9 @@ class AssignmentView(PortalModelView):
 
     datamodel = SQLAInterface(Assignment)
     list_title = _l("Assignments")
+    show_title = _l("Assignment")
+    add_title = _l("Add assignment")
+    edit_title = _l("Edit assignment")
     list_columns = ["person", "grid", "role", "start_date", "end_date"]
     order_columns = ["start_date", "end_date", "role"]
     search_columns = ["role", "start_date", "end_date"]

@@ -17,6 +17,8 @@ log = logging.getLogger("portal.security")
 class PortalSecurityManager(SecurityManager):
     # Lock an account after this many failed logins in a row (FAB only counts them, issue #693).
     max_failed_logins = 10
+    # FAB's user statistics chart loads Google Charts from the internet and has English labels.
+    userstatschartview = None
 
     def load_user(self, pk):
         # Roles, groups and the profile (with its grid) in one round trip instead of four lazy loads.

@@ -32,7 +32,7 @@ _SELF = [
 ]
 
 # Views that are domain data (not security administration).
-_DOMAIN = r"^(?!(UserDBModelView|RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView|GroupModelView|RegisterUserModelView|UserProfileView|List Users|List Roles|List Groups|Security|Base Permissions|Views/Menus|Permission on Views/Menus|Scopes|CampaignView|SurveyAdminView)$).*"
+_DOMAIN = r"^(?!(UserDBModelView|RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView|GroupModelView|RegisterUserModelView|UserProfileView|List Users|List Roles|List Groups|Security|Base Permissions|Views/Menus|Permission on Views/Menus|Scopes|GlossaryView|Glossary|CampaignView|SurveyAdminView)$).*"
 # Surveys: the office runs campaigns and edits questionnaires; stations and villages read statistics
 # (of their own subtree, by the data scope) and print QR posters.
 _SURVEYS = r"^(CampaignView|SurveyAdminView|Surveys|Survey campaigns)$"

@@ -14,6 +14,9 @@ from portal.views_base import PortalModelView
 class UserProfileView(PortalModelView):
     datamodel = SQLAInterface(UserProfile)
     list_title = _l("User scopes")
+    show_title = _l("User scope")
+    add_title = _l("Add user scope")
+    edit_title = _l("Edit user scope")
     list_columns = ["user", "grid", "department", "sectors", "locale"]
     search_columns = ["department", "locale"]
     add_columns = ["user", "grid", "department", "sectors", "locale"]
