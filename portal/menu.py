@@ -18,6 +18,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(UserProfileView, "Scopes", label=_l("User scopes"), icon="fa-user-lock", category="Security")
     appbuilder.add_view_no_menu(GridSearchView)
 
+    __import__("portal.reward", fromlist=["register_views"]).register_views(appbuilder)
     from portal.api import register_apis
 
     register_apis(appbuilder)

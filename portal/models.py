@@ -5,3 +5,4 @@ from portal.grid.models import Assignment, Grid, Person  # noqa: F401
 from portal.ledger.models import Unit  # noqa: F401
 from portal.security.models import UserProfile  # noqa: F401
 from portal.workflow import WorkflowEvent  # noqa: F401
+from portal.reward.models import RewardClaim, RewardScale, TipOff, TipOffPhoto  # noqa: F401
