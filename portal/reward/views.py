@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, noload
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
@@ -62,7 +63,17 @@ def _step_photos(tip: TipOff, step: str) -> list[str]:
     return names
 
 
-class TipOffView(PortalModelView):
+class IdentityExportMixin:
+    """Lists whose export may include the sealed identity: the office sees an explicit tick box."""
+
+    list_template = "reward/list_identity_export.html"
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("may_reveal_identity", may_reveal())
+        return super().render_template(template, **kwargs)
+
+
+class TipOffView(IdentityExportMixin, PortalModelView):
     """举报线索: the committee office triages; the assigned station or department verifies."""
 
     route_base = "/tipoffs"
@@ -198,7 +209,9 @@ class TipOffView(PortalModelView):
         include = request.args.get("include_identity") == "1"
         if include and not may_reveal():
             abort(403)
-        return exports.export(self.filtered_query(), str(_l("Tip-off register")), exports.tipoff_columns(), include)
+        # Photos are not exported; the claim's own back-reference would nest collection loads (no yield_per).
+        query = self.filtered_query().options(noload(TipOff.photos), joinedload(TipOff.claim).noload(RewardClaim.tipoff))
+        return exports.export(query, str(_l("Tip-off register")), exports.tipoff_columns(), include)
 
 
 def _decimal(text):
@@ -214,7 +227,7 @@ def _decimal(text):
     return value
 
 
-class RewardClaimView(PortalModelView):
+class RewardClaimView(IdentityExportMixin, PortalModelView):
     """举报奖励: proposed from the scale, reviewed by the handler, decided and paid by the committee office."""
 
     route_base = "/rewardclaims"
@@ -290,7 +303,11 @@ class RewardClaimView(PortalModelView):
         include = request.args.get("include_identity") == "1"
         if include and not may_reveal():
             abort(403)
-        return exports.export(self.filtered_query(), str(_l("Reward register")), exports.claim_columns(), include,
+        # The tip-off's collections are not needed here, and nested collection loads cannot stream (yield_per).
+        query = self.filtered_query().options(
+            joinedload(RewardClaim.tipoff).noload(TipOff.photos), joinedload(RewardClaim.tipoff).noload(TipOff.claim)
+        )
+        return exports.export(query, str(_l("Reward register")), exports.claim_columns(), include,
                               tip_of=lambda c: c.tipoff)
 
 

@@ -141,3 +141,13 @@ def test_reward_register_export(app, login):
     full = _xlsx_text(office.get("/rewardclaims/export/?include_identity=1"))
     assert NAME in full
     assert ("office", "reporter_name,reporter_phone,reporter_contact,export") in _access_rows(app, tid)
+    # The whole tip-off register, now that a tip-off has a claim, streams too and shows the claim's state.
+    r = office.get("/tipoffs/export/")
+    assert r.status_code == 200 and f"{code[:5]}-{code[5:]}" in _xlsx_text(r)
+
+
+def test_identity_export_tick_box_only_for_the_office(app, login):
+    assert 'name="include_identity"' in login("office").get("/tipoffs/list/").get_data(as_text=True)
+    assert 'name="include_identity"' in login("office").get("/rewardclaims/list/").get_data(as_text=True)
+    station_page = login("station").get("/tipoffs/list/").get_data(as_text=True)
+    assert 'name="include_identity"' not in station_page and "portal-export" in station_page
