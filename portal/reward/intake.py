@@ -99,6 +99,8 @@ def check_pin(session, code: str, pin: str, now: dt.datetime | None = None) -> P
             .where(TipOff.tracking_code == code)
         ).first()
         if row is None:
+            # Same work as a wrong PIN, so response time does not tell whether a code exists.
+            check_password_hash(_dummy_hash(), pin or "x")
             return PinResult()
         if row.pin_locked_until is not None and row.pin_locked_until > now:
             return PinResult(locked_minutes=_minutes_left(row.pin_locked_until, now))
@@ -118,6 +120,15 @@ def check_pin(session, code: str, pin: str, now: dt.datetime | None = None) -> P
             locked = minutes
         session.commit()
         return PinResult(locked_minutes=locked)
+
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY:
+        _DUMMY.append(generate_password_hash(new_pin()))
+    return _DUMMY[0]
 
 
 def _minutes_left(until: dt.datetime, now: dt.datetime) -> int:

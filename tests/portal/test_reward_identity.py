@@ -151,3 +151,29 @@ def test_identity_export_tick_box_only_for_the_office(app, login):
     assert 'name="include_identity"' in login("office").get("/rewardclaims/list/").get_data(as_text=True)
     station_page = login("station").get("/tipoffs/list/").get_data(as_text=True)
     assert 'name="include_identity"' not in station_page and "portal-export" in station_page
+
+
+def test_seal_key_file_fallback_and_rotation(tmp_path, monkeypatch, caplog):
+    from cryptography.fernet import Fernet
+    from flask import Flask
+
+    from portal.reward import crypto
+
+    monkeypatch.delenv("PORTAL_SEAL_KEY", raising=False)
+    bare = Flask("seal-test", instance_path=str(tmp_path / "instance"))
+    with bare.app_context(), caplog.at_level("WARNING", logger="portal.reward.crypto"):
+        token = crypto.seal("王五")
+        assert (tmp_path / "instance" / "seal_key").exists()
+        assert oct((tmp_path / "instance" / "seal_key").stat().st_mode & 0o777) == "0o600"
+        assert "PORTAL_SEAL_KEY is not set" in caplog.text
+        assert crypto.unseal(token) == "王五"
+        old = (tmp_path / "instance" / "seal_key").read_text().strip()
+    # Rotation: a new key first, the old one still opens what it sealed.
+    new = Fernet.generate_key().decode()
+    monkeypatch.setenv("PORTAL_SEAL_KEY", f"{new},{old}")
+    with bare.app_context():
+        assert crypto.unseal(token) == "王五"
+        assert Fernet(new.encode()).decrypt(crypto.seal("赵六").encode()).decode() == "赵六"
+    monkeypatch.setenv("PORTAL_SEAL_KEY", new)
+    with bare.app_context():
+        assert crypto.unseal(token) is None  # wrong key: no crash, no plaintext
