@@ -159,7 +159,11 @@ def test_seal_key_file_fallback_and_rotation(tmp_path, monkeypatch, caplog):
 
     from portal.reward import crypto
 
+    import logging
+
     monkeypatch.delenv("PORTAL_SEAL_KEY", raising=False)
+    # migrations/env.py's fileConfig() disables loggers that existed before an in-process upgrade.
+    monkeypatch.setattr(logging.getLogger("portal.reward.crypto"), "disabled", False)
     bare = Flask("seal-test", instance_path=str(tmp_path / "instance"))
     with bare.app_context(), caplog.at_level("WARNING", logger="portal.reward.crypto"):
         token = crypto.seal("王五")
