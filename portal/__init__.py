@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         register_views(appbuilder)
 
+    __import__("portal.reward", fromlist=["register_public"]).register_public(app)
     import forms as forms_engine
 
     forms_engine.init_app(app)

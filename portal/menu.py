@@ -25,6 +25,7 @@ def register_views(appbuilder) -> None:
     __import__("portal.i18n").i18n.register_views(appbuilder)  # language switch persistence, JS texts, glossary
 
     __import__("surveys.admin").admin.register_views(appbuilder)
+    __import__("portal.reward", fromlist=["register_views"]).register_views(appbuilder)
     from portal.api import register_apis
 
     register_apis(appbuilder)

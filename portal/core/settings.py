@@ -21,6 +21,10 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "office_training_months": (12, "Committee office training cycle (R12)"),
     "unit_verify_days": (30, "Base data of a unit is re-verified this often (R3)"),
     "import_max_rows": (20000, "Largest number of rows accepted in one Excel import file"),
+    "tipoff_pin_max_attempts": (5, "Wrong PINs allowed per tip-off tracking code before a cooldown (R13)"),
+    "tipoff_pin_cooldown_minutes": (15, "Cooldown after too many wrong tip-off PINs"),
+    "tipoff_photo_max_mb": (8, "Largest photo a tip-off may carry, in MB"),
+    "tipoff_photo_max_count": (4, "Most photos per tip-off or per handling step"),
     "key_unit_scales": (["large", "medium", "small"], "Scales that put an enterprise under key management"),
     "key_unit_kinds": (
         ["school", "kindergarten", "hospital", "market", "supermarket", "park", "scenic_spot", "public_institution"],

@@ -43,6 +43,8 @@ FAB_ROLES = {
     COMMITTEE_OFFICE: [[_DOMAIN, ".*"], [_SURVEYS, ".*"], *_SELF],
     INDUSTRY_DEPT: [
         [r"^(UnitView|UnitApi|GridView|GridApi|GridTreeView|Ledger|Grid|Units|Grids|Grid tree|Home)$", _READ],
+        # Tip-offs assigned to the department's sectors: read and verify (scope picks the rows).
+        [r"^(TipOffView|TipOffApi|Tip-offs)$", r"^(can_list|can_show|can_transition|menu_access|can_get|can_info)$"],
         *_SELF,
     ],
     STATION_STAFF: [[_DOMAIN, _WRITE], _SURVEY_READ, *_SELF],
@@ -51,6 +53,7 @@ FAB_ROLES = {
         [r"^(UnitView|UnitApi|UnitImportView|Ledger|Units|Import units|Home)$",
          r"^(can_list|can_show|can_add|can_edit|can_export|can_import|menu_access|can_get|can_info|can_post|can_put|confirm)$"],
         [r"^(GridView|GridApi|GridTreeView|PersonView|PersonApi|Grid|Grids|Grid tree|People|Workforce)$", _READ],
+        [r"^(TipOffFileView|Tip-offs|File a tip-off)$", r"^(can_add|menu_access)$"],
         *_SELF,
     ],
     PUBLIC: [],
