@@ -201,7 +201,7 @@ class SurveyAdminView(BaseView):
         campaign = _campaign(slug)
         schema = schema_of(campaign.form_version)
         keys = [f.key for f in schema.fields]
-        headers = [_("Number"), _("Submitted"), _("Grid code"), _("Grid"), _("Version"), _("Correct"),
+        headers = [_("Number"), _("Submitted at"), _("Grid code"), _("Grid"), _("Version"), _("Correct"),
                    _("Knowledge questions"), _("Knows the grid worker")] + [
             text_for(f.label, current_locale()) for f in schema.fields]
 
