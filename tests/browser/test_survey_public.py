@@ -68,6 +68,7 @@ def test_answer_on_phone(server, campaign, lang, tmp_path):
         page.goto(f"{server}/survey/{slug}/?grid={code}")
         if lang != "zh":
             page.click('.lang-switch a[lang="mn-Mong-CN"]')
+            page.wait_for_load_state("load")  # show_if.js runs on load; do not race it
         assert page.get_attribute("html", "lang") == ("mn-Mong-CN" if lang != "zh" else "zh-Hans-CN")
         # The conditional question is hidden until "yes".
         assert not page.is_visible('[data-field="worker_visits"]')
