@@ -27,8 +27,9 @@ def live_server(app):
     srv.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(live_server):
+    # Module scope: a test module that drives its own sync_playwright() must not find one running.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
