@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    literal,
     or_,
     select,
 )
@@ -177,8 +176,8 @@ class TrainingSession(Scoped, TimestampMixin, Model):
     def scope_clause(cls, scope):
         # A banner-wide training is visible to every station under the banner: the organiser's node
         # is then an ancestor of the user's node.
-        ancestor = select(Grid.id).where(literal(scope.prefix).like(Grid.path + "%")).scalar_subquery()
-        return or_(cls.grid_id.in_(_grids_in(scope)), cls.grid_id.in_(ancestor))
+        ancestors = [int(x) for x in scope.prefix.strip("/").split("/") if x]
+        return or_(cls.grid_id.in_(_grids_in(scope)), cls.grid_id.in_(ancestors))
 
     @property
     def attended_count(self) -> int:
