@@ -22,7 +22,7 @@ def public_grid_url(grid) -> str:
 
 def qr_svg(data: str) -> Markup:
     # Inline SVG made here (segno): no image service, no request leaves the portal.
-    return Markup(segno.make(data, error="m").svg_inline(scale=4, border=4, dark="#000", light="#fff"))
+    return Markup(segno.make(data, error="m").svg_inline(border=4, dark="#000", light="#fff", omitsize=True))
 
 
 def badge_of(person):
