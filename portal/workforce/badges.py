@@ -42,7 +42,7 @@ class BadgeView(BaseView):
         person = db.session.get(Person, pk)  # scoped: another township's worker is a 404
         if person is None:
             abort(404)
-        return self.render_template("workforce/badge.html", badges=[badge_of(person)], title=_l("Badge"))
+        return self._render([badge_of(person)], _l("Badge"))
 
     @expose("/")
     @has_access
@@ -56,4 +56,12 @@ class BadgeView(BaseView):
                 abort(404)
             stmt = stmt.where(Person.grid_id.in_(select(Grid.id).where(Grid.path.like(node.path + "%"))))
         people = db.session.execute(stmt.order_by(Person.grid_id, Person.id).limit(500)).scalars().all()
-        return self.render_template("workforce/badge.html", badges=[badge_of(p) for p in people], title=_l("Badges"))
+        return self._render([badge_of(p) for p in people], _l("Badges"))
+
+    def _render(self, badges, title):
+        from portal.workforce.public import both_scripts
+
+        # Printed matter carries both scripts, Mongolian first, whatever the interface language.
+        return self.render_template(
+            "workforce/badge.html", badges=badges, heading=both_scripts("Grid worker badge"), title=title
+        )

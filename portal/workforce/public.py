@@ -10,7 +10,7 @@ from portal.extensions import db
 bp = Blueprint("workforce_public", __name__, url_prefix="/public")
 
 
-def _both(msgid: str) -> dict:
+def both_scripts(msgid: str) -> dict:
     """A heading in both scripts, Mongolian first, whatever the visitor's language (regional rule)."""
     out = {}
     for loc in ("mn_Mong_CN", "zh"):
@@ -40,5 +40,5 @@ def grid_notice(code):
         ).all()
     workers = [{"name_zh": w.name_zh, "name_mn": w.name_mn, "mobile": mask_mobile(w.mobile)} for w in workers]
     return render_template(
-        "workforce/public_grid.html", grid=grid, workers=workers, heading=_both("Grid supervision notice board")
+        "workforce/public_grid.html", grid=grid, workers=workers, heading=both_scripts("Grid supervision notice board")
     )

@@ -12,7 +12,7 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
 from portal.extensions import db
-from portal.grid.fields import GridSelectField
+from portal.grid.fields import GridSelectField, PersonSelectField
 from portal.ledger.views import MultiCheckboxField
 from portal.views_base import PortalModelView
 from portal.workflow import TransitionError
@@ -115,6 +115,8 @@ class LeaveRequestView(PortalModelView):
     export_title = _l("Leave register")
     label_columns = LEAVE_LABELS
     add_form_extra_fields = {
+        "person": PersonSelectField(_l("Person"), validators=[DataRequired()]),
+        "covering_person": PersonSelectField(_l("Covering person"), validators=[Optional()]),
         "kind": SelectField(_l("Kind of leave"), choices=_choices(LEAVE_KIND_LABELS), validators=[DataRequired()]),
     }
     edit_form_extra_fields = add_form_extra_fields
@@ -175,6 +177,7 @@ class MeetingAttendanceView(PortalModelView):
     value_labels = {"status": MEETING_ATTENDANCE_LABELS}
     label_columns = {"meeting": _l("Meeting"), "person": _l("Person"), "status": _l("Attendance")}
     add_form_extra_fields = {
+        "person": PersonSelectField(_l("Person"), validators=[DataRequired()]),
         "status": SelectField(_l("Attendance"), choices=_choices(MEETING_ATTENDANCE_LABELS), validators=[DataRequired()]),
     }
     edit_form_extra_fields = add_form_extra_fields
@@ -230,6 +233,7 @@ class TrainingAttendanceView(PortalModelView):
         "status": _l("Attendance"),
     }
     add_form_extra_fields = {
+        "person": PersonSelectField(_l("Person"), validators=[DataRequired()]),
         "status": SelectField(_l("Attendance"), choices=_choices(TRAINING_ATTENDANCE_LABELS), validators=[DataRequired()]),
     }
     edit_form_extra_fields = add_form_extra_fields
@@ -298,6 +302,7 @@ class KitIssueView(PortalModelView):
         "note": _l("Note"),
     }
     add_form_extra_fields = {
+        "person": PersonSelectField(_l("Person"), validators=[DataRequired()]),
         "item_list": MultiCheckboxField(
             _l("Items"), choices=[(k, KIT_ITEM_LABELS[k]) for k in KIT_ITEMS], validators=[DataRequired()]
         ),
