@@ -63,5 +63,5 @@ class BadgeView(BaseView):
 
         # Printed matter carries both scripts, Mongolian first, whatever the interface language.
         return self.render_template(
-            "workforce/badge.html", badges=badges, heading=both_scripts("Grid worker badge"), title=title
+            "workforce/badge.html", badges=badges, heading=both_scripts(_l("Grid worker badge")), title=title
         )

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -10,12 +11,13 @@ from portal.extensions import db
 bp = Blueprint("workforce_public", __name__, url_prefix="/public")
 
 
-def both_scripts(msgid: str) -> dict:
-    """A heading in both scripts, Mongolian first, whatever the visitor's language (regional rule)."""
+def both_scripts(message) -> dict:
+    """A heading (a lazy string) in both scripts, Mongolian first, whatever the visitor's language
+    (regional rule for public signs and printed matter)."""
     out = {}
     for loc in ("mn_Mong_CN", "zh"):
         with force_locale(loc):
-            out[loc] = gettext(msgid)
+            out[loc] = str(message)
     return out
 
 
@@ -40,5 +42,5 @@ def grid_notice(code):
         ).all()
     workers = [{"name_zh": w.name_zh, "name_mn": w.name_mn, "mobile": mask_mobile(w.mobile)} for w in workers]
     return render_template(
-        "workforce/public_grid.html", grid=grid, workers=workers, heading=both_scripts("Grid supervision notice board")
+        "workforce/public_grid.html", grid=grid, workers=workers, heading=both_scripts(_l("Grid supervision notice board"))
     )
