@@ -39,14 +39,32 @@ def _ns(obj, *names):
 
 
 def demo_nodes(sysdb):
+    """The demo users' nodes (from their profiles, not from orderings other tests may change), a
+    grid worker of this test module in the worker's grid, and a person in another township."""
+    from portal.extensions import appbuilder
+
     def fn(session):
-        town, other = session.execute(select(Grid).where(Grid.level == 2).order_by(Grid.code)).scalars().all()[:2]
-        village = session.execute(select(Grid).where(Grid.level == 3, Grid.path.like(town.path + "%")).order_by(Grid.path)).scalars().first()
-        basic = session.execute(select(Grid).where(Grid.level == 4, Grid.path.like(village.path + "%")).order_by(Grid.path)).scalars().first()
-        worker = session.execute(select(Person).where(Person.grid_id == basic.id)).scalars().first()
+        def node_of(username):
+            return appbuilder.sm.find_user(username=username).profile.grid
+
+        town, village, basic = node_of("station"), node_of("head"), node_of("worker")
+        worker = session.execute(
+            select(Person).where(Person.grid_id == basic.id, Person.name_zh == "测试员" + __name__[-6:])
+        ).scalars().first()
+        if worker is None:
+            worker = Person(name_zh="测试员" + __name__[-6:], role="grid_worker", grid_id=basic.id, status="active",
+                            mobile="13800001234", badge_no="WF-" + __name__[-6:])
+            session.add(worker)
+        other = session.execute(
+            select(Grid).where(Grid.level == 2, Grid.id != town.id).order_by(Grid.code.desc())
+        ).scalars().first()
         outsider = session.execute(
             select(Person).join(Grid, Person.grid_id == Grid.id).where(Grid.path.like(other.path + "%"))
         ).scalars().first()
+        if outsider is None:
+            outsider = Person(name_zh="外乡测试员" + __name__[-6:], role="grid_worker", grid_id=other.id, status="active")
+            session.add(outsider)
+        session.flush()
         out = {k: _ns(v, "id", "path", "code", "name_zh") for k, v in
                {"town": town, "other": other, "village": village, "basic": basic}.items()}
         for k, p in {"worker": worker, "outsider": outsider}.items():
