@@ -92,6 +92,8 @@ class LeaveRequestView(PortalModelView):
     """请假登记: requests and their approval."""
 
     datamodel = SQLAInterface(LeaveRequest)
+    # No delete: a request leaves the register only by being rejected or cancelled (its timeline stays).
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
     list_title = _l("Leave requests")
     show_title = _l("Leave request")
     add_title = _l("Request leave")

@@ -219,7 +219,9 @@ def test_meeting_register_export_and_attendees(sysdb, login):
     # Another township's meeting cannot be recorded by this station.
     r = c.post("/meetingview/add", data={"grid": n["other"].id, "date": "2026-02-11", "place": "越权会议"})
     assert sysdb(lambda s: s.execute(select(Meeting.id).where(Meeting.place == "越权会议")).first()) is None
-    ws = openpyxl.load_workbook(io.BytesIO(c.get("/meetingview/export/").data)).active
+    resp = c.get("/meetingview/export/")
+    assert resp.data[:2] == b"PK", resp.get_data(as_text=True)[-3000:]
+    ws = openpyxl.load_workbook(io.BytesIO(resp.data)).active
     rows = list(ws.iter_rows(values_only=True))
     row = next(x for x in rows[1:] if x[2] == "第一会议室导出测试")
     assert row[1] == "2026-02-10" and row[5] == "1 / 0 / 0"
@@ -317,3 +319,59 @@ def test_attendance_form_checks_csrf_token(sysdb, login, app):
         assert c.post(url, data={"date": "2026-03-05", "csrf_token": token}).status_code == 302
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_list_pages_do_not_query_per_row(sysdb, login, count_queries):
+    """Statement counts stay flat as rows grow (no lazy load per row)."""
+    from portal.workforce.models import Meeting, MeetingAttendance, TrainingAttendance, TrainingSession
+
+    n = demo_nodes(sysdb)
+    people = village_people(sysdb, n["village"].id)
+    c = login("station")
+    pages = ["/meetingview/list/", "/trainingsessionview/list/", "/leaverequestview/list/",
+             f"/workforce/attendance/{n['village'].id}?date=2026-04-01", f"/workforce/station/{n['town'].id}",
+             "/workforce/badge/"]
+
+    def counts():
+        out = {}
+        for url in pages:
+            with count_queries() as q:
+                assert c.get(url).status_code == 200
+            out[url] = len(q)
+        return out
+
+    def more(s):
+        for i in range(6):
+            m = Meeting(grid_id=n["town"].id, date=dt.date(2025, 1, 1 + i), place=f"计数测试{i}")
+            t = TrainingSession(level="station", grid_id=n["town"].id, topic=f"计数测试{i}", date=dt.date(2025, 1, 1 + i))
+            s.add_all([m, t])
+            s.flush()
+            for pid in people[:2]:
+                s.add(MeetingAttendance(meeting_id=m.id, person_id=pid, status="came"))
+                s.add(TrainingAttendance(session_id=t.id, person_id=pid, status="attended"))
+
+    sysdb(more)
+    before = counts()
+    sysdb(more)  # twice the rows
+    after = counts()
+    assert after == before, (before, after)
+    assert after["/meetingview/list/"] <= 6 and after[f"/workforce/station/{n['town'].id}"] <= 12
+
+
+def test_pages_render_in_both_languages_and_roles_see_what_they_should(sysdb, login):
+    n = demo_nodes(sysdb)
+    c = login("station")
+    for url in [f"/workforce/station/{n['town'].id}", f"/workforce/attendance/{n['village'].id}", "/workforce/away/",
+                "/workforce/training-coverage/", "/workforce/badge/", "/leaverequestview/add", "/meetingview/add",
+                "/trainingsessionview/add", "/kitissueview/add", "/workforce/attendance/"]:
+        for lang in ("zh", "mn_Mong_CN"):
+            r = c.get(url + ("&" if "?" in url else "?") + "_l_=" + lang)
+            assert r.status_code == 200, (url, lang, r.status_code)
+    assert c.get("/workforce/station/").status_code == 302  # to the station's own township
+    assert login("office").get("/workforce/station/").status_code == 200  # a list of stations
+    worker = login("worker")
+    assert worker.get("/leaverequestview/add").status_code == 200  # a grid worker asks for leave
+    assert worker.get("/workforce/station/").status_code == 403
+    assert worker.get("/workforce/attendance/").status_code == 403
+    assert login("dept").get("/leaverequestview/list/").status_code == 403
+    assert c.get("/leaverequestview/delete/1").status_code in (403, 404)  # leave is cancelled, never deleted
