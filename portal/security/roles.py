@@ -22,7 +22,7 @@ _WRITE = (
     r"^(can_list|can_show|can_add|can_edit|can_delete|can_export|can_import|can_tree|can_chart"
     r"|can_coverage|menu_access|can_get|can_info|can_post|can_put|can_delete|can_transition"
     r"|can_this_form_get|can_this_form_post|can_userinfo|can_review|can_approve|can_confirm"
-    r"|can_reject|can_submit|can_api_search|confirm|approve|enter_ledger|reject|cancel)$"
+    r"|can_reject|can_submit|can_api_search|can_download|confirm|approve|enter_ledger|reject|cancel)$"
 )
 _SELF = [
     ["^UserInfoEditView$", r"^(can_this_form_get|can_this_form_post)$"],

@@ -1,7 +1,8 @@
 """CRUD views of the workforce records (leave, meetings, training, kits)."""
 from __future__ import annotations
 
-from flask import flash, redirect
+from flask import abort, flash, redirect
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -58,6 +59,18 @@ def _download_link(endpoint):
         return Markup(f'<a href="{url_for(endpoint, filename=value)}">{escape(name)}</a>')
 
     return fmt
+
+
+class AttachmentView(PortalModelView):
+    """FAB's download serves any stored file by name; here only the attachment of a row in scope."""
+
+    @expose("/download/<string:filename>")
+    @has_access
+    def download(self, filename):
+        dm = self.datamodel
+        if dm.session.query(dm.obj.id).filter(dm.obj.attachment == filename).first() is None:
+            abort(404)
+        return super().download(filename)
 
 
 class FilterUnreportedAbsence(BaseFilter):
@@ -185,7 +198,7 @@ class MeetingAttendanceView(PortalModelView):
     edit_form_extra_fields = add_form_extra_fields
 
 
-class MeetingView(PortalModelView):
+class MeetingView(AttachmentView):
     """网格员例会 (R11)."""
 
     datamodel = SQLAInterface(Meeting)
@@ -241,7 +254,7 @@ class TrainingAttendanceView(PortalModelView):
     edit_form_extra_fields = add_form_extra_fields
 
 
-class TrainingSessionView(PortalModelView):
+class TrainingSessionView(AttachmentView):
     """培训 (R12)."""
 
     datamodel = SQLAInterface(TrainingSession)

@@ -375,3 +375,29 @@ def test_pages_render_in_both_languages_and_roles_see_what_they_should(sysdb, lo
     assert worker.get("/workforce/attendance/").status_code == 403
     assert login("dept").get("/leaverequestview/list/").status_code == 403
     assert c.get("/leaverequestview/delete/1").status_code in (403, 404)  # leave is cancelled, never deleted
+
+
+def test_meeting_attachment_upload_and_download(sysdb, login, app, tmp_path):
+    from portal.workforce.models import Meeting
+
+    n = demo_nodes(sysdb)
+    old = app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(tmp_path) + "/"
+    try:
+        c = login("station")
+        r = c.post("/meetingview/add", data={
+            "grid": n["town"].id, "date": "2026-02-20", "place": "附件测试会议室",
+            "attachment": (io.BytesIO("签到表内容".encode()), "signin.txt"),
+        }, content_type="multipart/form-data")
+        assert r.status_code == 302
+        stored = sysdb(lambda s: s.execute(select(Meeting.attachment).where(Meeting.place == "附件测试会议室")).scalar_one())
+        assert stored and stored.endswith("signin.txt") and (tmp_path / stored).exists()
+        mid = sysdb(lambda s: s.execute(select(Meeting.id).where(Meeting.place == "附件测试会议室")).scalar_one())
+        page = c.get(f"/meetingview/show/{mid}").get_data(as_text=True)
+        link = re.search(r'href="(/meetingview/download/[^"]+)"', page).group(1)
+        assert c.get(link).data.decode() == "签到表内容"
+        (tmp_path / "other-file.txt").write_text("x")
+        assert c.get("/meetingview/download/other-file.txt").status_code == 404  # not an attachment in scope
+        assert login("worker").get(link).status_code in (403, 404)
+    finally:
+        app.config["UPLOAD_FOLDER"] = old
