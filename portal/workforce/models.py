@@ -27,14 +27,14 @@ from portal.grid.models import Grid, Person
 from portal.security.scope import Scoped
 
 
-def _grids_in(scope):
-    return select(Grid.id).where(Grid.path.like(scope.prefix + "%")).scalar_subquery()
+# Scope rules take the subtree's path pattern ('/1/7/%') only as a bound value: the scope listener
+# rebuilds them per entity and alias inside a criteria lambda (portal.security.scope).
+def _grids_in(pattern):
+    return select(Grid.id).where(Grid.path.like(pattern)).scalar_subquery()
 
 
-def _people_in(scope):
-    return (
-        select(Person.id).join(Grid, Person.grid_id == Grid.id).where(Grid.path.like(scope.prefix + "%"))
-    ).scalar_subquery()
+def _people_in(pattern):
+    return select(Person.id).join(Grid, Person.grid_id == Grid.id).where(Grid.path.like(pattern)).scalar_subquery()
 
 
 class PersonScoped(Scoped):
@@ -43,8 +43,8 @@ class PersonScoped(Scoped):
     __abstract__ = True
 
     @classmethod
-    def scope_clause(cls, scope):
-        return cls.person_id.in_(_people_in(scope))
+    def subtree_clause(cls, pattern):
+        return cls.person_id.in_(_people_in(pattern))
 
     def scope_grid(self, session):
         person = self.person if self.person is not None else session.get(Person, self.person_id)
@@ -103,8 +103,8 @@ class GridScoped(Scoped):
     __abstract__ = True
 
     @classmethod
-    def scope_clause(cls, scope):
-        return cls.grid_id.in_(_grids_in(scope))
+    def subtree_clause(cls, pattern):
+        return cls.grid_id.in_(_grids_in(pattern))
 
 
 class Meeting(GridScoped, TimestampMixin, Model):
@@ -143,8 +143,8 @@ class MeetingAttendance(Scoped, Model):
     __table_args__ = (UniqueConstraint("meeting_id", "person_id", name="uq_meeting_person"),)
 
     @classmethod
-    def scope_clause(cls, scope):
-        return cls.meeting_id.in_(select(Meeting.id).where(Meeting.grid_id.in_(_grids_in(scope))).scalar_subquery())
+    def subtree_clause(cls, pattern):
+        return cls.meeting_id.in_(select(Meeting.id).where(Meeting.grid_id.in_(_grids_in(pattern))).scalar_subquery())
 
     def scope_grid(self, session):
         meeting = self.meeting if self.meeting is not None else session.get(Meeting, self.meeting_id)
@@ -171,11 +171,15 @@ class TrainingSession(Scoped, TimestampMixin, Model):
         return f"{self.date} {self.topic}"
 
     @classmethod
-    def scope_clause(cls, scope):
-        # A banner-wide training is visible to every station under the banner: the organiser's node
-        # is then an ancestor of the user's node.
-        ancestors = [int(x) for x in scope.prefix.strip("/").split("/") if x]
-        return or_(cls.grid_id.in_(_grids_in(scope)), cls.grid_id.in_(ancestors))
+    def subtree_clause(cls, pattern):
+        # A banner-wide training is visible to every station under the banner: the organiser's node is
+        # then an ancestor of the user's node ('/1/7/%' LIKE '/1/%'). The ancestor lookup reads the
+        # Core table, which the scope listener does not restrict (ancestors lie outside the subtree).
+        grid = Grid.__table__
+        ancestors = select(grid.c.id).where(
+            func.substr(pattern, 1, func.length(grid.c.path)) == grid.c.path
+        ).scalar_subquery()
+        return or_(cls.grid_id.in_(_grids_in(pattern)), cls.grid_id.in_(ancestors))
 
 
 

@@ -3,41 +3,37 @@ from __future__ import annotations
 
 import io
 import os
-import threading
-from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import select
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+pytestmark = pytest.mark.browser
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed at /usr/bin/chromium"),
-]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture()
-def server(app):
-    from werkzeug.serving import make_server
+def own_chromium(live_server):
+    """A browser of this test only, closed at its end. (The shared session ``chromium`` fixture keeps a
+    Playwright loop running, which breaks later tests that start their own ``sync_playwright``.)"""
+    from playwright.sync_api import sync_playwright
 
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(5)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
-def _worker(app):
-    from portal.extensions import db
+def _badge_worker(app):
+    """A grid worker of this test (with a Mongolian name) in the station's first basic grid."""
+    from portal.extensions import appbuilder, db
     from portal.grid.models import Grid, Person
     from portal.security.scope import system_scope
 
     with app.app_context(), system_scope("test"):
-        town = db.session.execute(select(Grid).where(Grid.level == 2).order_by(Grid.code)).scalars().first()
+        town = appbuilder.sm.find_user(username="station").profile.grid
         g = db.session.execute(
             select(Grid).where(Grid.path.like(town.path + "%"), Grid.level == 4).order_by(Grid.path)
         ).scalars().first()
@@ -52,49 +48,49 @@ def _worker(app):
         return out
 
 
-def test_badge_qr_decodes_to_public_grid_page(app, server):
+def test_badge_qr_decodes_to_public_grid_page(app, live_server, own_chromium, browser_login, artifacts):
     zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (test extra) decodes the QR code")
+    from urllib.parse import urlparse
+
     from PIL import Image
-    from playwright.sync_api import sync_playwright
 
-    from tests.conftest import DEMO_PASSWORD
-
-    w = _worker(app)
+    chromium = own_chromium
     hosts = set()
-    os.makedirs("tests/artifacts", exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            # Twice the pixel density, like a phone camera close to the printed card.
-            page = browser.new_page(device_scale_factor=2)
-            page.on("request", lambda r: hosts.add(urlparse(r.url).hostname))
-            page.goto(f"{server}/login/")
-            page.fill("input[name=username]", "station")
-            page.fill("input[name=password]", DEMO_PASSWORD)
-            page.click("input[type=submit], button[type=submit]")
-            page.wait_for_load_state()
-            page.goto(f"{server}/workforce/badge/{w['id']}")
-            card = page.locator(".badge-card").first
-            assert w["badge"] in card.inner_text() and w["name"] in card.inner_text()
-            card.screenshot(path="tests/artifacts/badge.png")
-            # Both scripts, Mongolian first: its column stands left of the Chinese name.
-            mn_box = card.locator(".badge-mn").bounding_box()
-            zh_box = card.locator(".badge-name").bounding_box()
-            assert "ᠪᠠᠭᠠᠲᠦᠷ" in card.locator(".badge-mn").inner_text() and mn_box["x"] < zh_box["x"]
-            png = page.locator(".badge-qr svg").first.screenshot(path="tests/artifacts/badge-qr.png")
-            results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
-            texts = [r.text for r in results]
-            expected = f"{server}/public/grid/{w['code']}"
-            assert texts == [expected]
-            page.pdf(path="tests/artifacts/badge.pdf")  # the print path works too
+    ctx = chromium.new_context()
+    page = ctx.new_page()
+    page.on("request", lambda r: hosts.add(urlparse(r.url).hostname))
+    w = _badge_worker(app)
+    browser_login(page, "station")
+    page.goto(f"{live_server}/workforce/badge/{w['id']}")
+    card = page.locator(".badge-card").first
+    assert w["badge"] in card.inner_text() and w["name"] in card.inner_text()
+    card.screenshot(path=os.path.join(artifacts, "badge.png"))
+    # Both scripts, Mongolian first: its column stands left of the Chinese name.
+    assert "ᠪᠠᠭᠠᠲᠦᠷ" in card.locator(".badge-mn").inner_text()
+    assert card.locator(".badge-mn").bounding_box()["x"] < card.locator(".badge-name").bounding_box()["x"]
+    page.pdf(path=os.path.join(artifacts, "badge.pdf"))  # the print path works too
 
-            # The QR code's page opens for anyone: a fresh context has no login cookie.
-            public = browser.new_context().new_page()
-            public.on("request", lambda r: hosts.add(urlparse(r.url).hostname))
-            public.goto(texts[0])
-            body = public.locator("body").inner_text()
-            assert w["grid"] in body and w["name"] in body
-            assert w["mobile"] not in body and w["mobile"][-4:] in body
-        finally:
-            browser.close()
-    assert hosts == {"127.0.0.1"}, hosts
+    # Twice the pixel density, like a phone camera held close to the printed card.
+    hi = chromium.new_context(device_scale_factor=2, storage_state=ctx.storage_state())
+    ctx.close()
+    try:
+        hp = hi.new_page()
+        hp.goto(f"{live_server}/workforce/badge/{w['id']}")
+        png = hp.locator(".badge-qr svg").first.screenshot(path=os.path.join(artifacts, "badge-qr.png"))
+    finally:
+        hi.close()
+    texts = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))]
+    assert texts == [f"{live_server}/public/grid/{w['code']}"]
+
+    # The QR code's page opens for anyone: a fresh context has no login cookie.
+    public = chromium.new_context()
+    try:
+        pp = public.new_page()
+        pp.on("request", lambda r: hosts.add(urlparse(r.url).hostname))
+        pp.goto(texts[0])
+        body = pp.locator("body").inner_text()
+    finally:
+        public.close()
+    assert w["grid"] in body and w["name"] in body
+    assert w["mobile"] not in body and w["mobile"][-4:] in body
+    assert hosts == {"127.0.0.1"}, hosts  # nothing loaded from another host
