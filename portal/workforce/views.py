@@ -186,6 +186,7 @@ class UnreportedAbsenceView(LeaveRequestView):
 class MeetingAttendanceView(PortalModelView):
     datamodel = SQLAInterface(MeetingAttendance)
     list_title = _l("Meeting attendance")
+    show_title = add_title = edit_title = _l("Meeting attendance")
     list_columns = ["person", "status"]
     add_columns = ["meeting", "person", "status"]
     edit_columns = add_columns
@@ -236,6 +237,7 @@ class MeetingView(AttachmentView):
 class TrainingAttendanceView(PortalModelView):
     datamodel = SQLAInterface(TrainingAttendance)
     list_title = _l("Training attendance")
+    show_title = add_title = edit_title = _l("Training attendance")
     list_columns = ["session", "session.level", "person", "status"]
     add_columns = ["session", "person", "status"]
     edit_columns = add_columns
