@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     forms_engine.init_app(app)
     __import__("surveys.public").public.init_app(app)  # public questionnaire pages, no login
+    app.register_blueprint(__import__("portal.workforce.public", fromlist=["bp"]).bp)
     _register_basics(app)
     from portal.cli import register_cli
 

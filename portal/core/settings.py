@@ -15,6 +15,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "grid_unit_max": (100, "A basic grid with more units than this is flagged by the coverage audit"),
     "grid_unit_typical_min": (50, "Typical lower bound of units per basic grid"),
     "absence_report_days": (7, "Absence from the area longer than this must be reported to the station (R10)"),
+    "leave_approval_chain": (["GridHead", "StationStaff"], "Roles approving a leave request, in order (R10)"),
     "meeting_interval_months": (2, "Each station holds a grid-worker meeting this often (R11)"),
     "patrol_interval_days": (7, "Every unit is patrolled at least this often (R4)"),
     "station_training_months": (6, "Station training cycle (R12)"),

@@ -25,6 +25,7 @@ from portal.grid.models import LEVEL_OF_KIND, Assignment, Grid, Person
 from portal.grid.validators import ValidParent
 from portal.security import roles as R
 from portal.views_base import PortalModelView
+from portal.workforce.views import TrainingAttendanceView
 
 
 def _choices(labels):
@@ -158,6 +159,7 @@ class PersonView(PortalModelView):
     ]
     edit_columns = add_columns
     show_columns = add_columns
+    related_views = [TrainingAttendanceView]  # training history on the roster page (R2, R12)
     label_columns = {
         "display_name": _l("Name"),
         "name_zh": _l("Name (Chinese)"),

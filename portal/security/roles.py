@@ -22,7 +22,7 @@ _WRITE = (
     r"^(can_list|can_show|can_add|can_edit|can_delete|can_export|can_import|can_tree|can_chart"
     r"|can_coverage|menu_access|can_get|can_info|can_post|can_put|can_delete|can_transition"
     r"|can_this_form_get|can_this_form_post|can_userinfo|can_review|can_approve|can_confirm"
-    r"|can_reject|can_submit|can_api_search|confirm|approve|enter_ledger|reject)$"
+    r"|can_reject|can_submit|can_api_search|can_download|confirm|approve|enter_ledger|reject|cancel)$"
 )
 _SELF = [
     ["^UserInfoEditView$", r"^(can_this_form_get|can_this_form_post)$"],
@@ -54,6 +54,7 @@ FAB_ROLES = {
          r"^(can_list|can_show|can_add|can_edit|can_export|can_import|menu_access|can_get|can_info|can_post|can_put|confirm)$"],
         [r"^(GridView|GridApi|GridTreeView|PersonView|PersonApi|Grid|Grids|Grid tree|People|Workforce)$", _READ],
         [r"^(TipOffFileView|Tip-offs|File a tip-off)$", r"^(can_add|menu_access)$"],
+        [r"^(LeaveRequestView|Leave requests)$", r"^(can_list|can_show|can_add|menu_access|cancel)$"],
         *_SELF,
     ],
     PUBLIC: [],
