@@ -1,7 +1,7 @@
 """workforce
 
 Revision ID: 0004_workforce
-Revises: 0001_foundation
+Revises: 0003_reward
 Create Date: 2026-11-29 16:12:07.733128
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0004_workforce"
-down_revision = "0001_foundation"
+down_revision = "0003_reward"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reward: tip-offs, photos, reward scales (seeded), reward claims
 
-Revision ID: 0005_reward
-Revises: 0001_foundation
+Revision ID: 0003_reward
+Revises: 0002_surveys
 Create Date: 2026-11-29 16:12:49.622821
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_reward'
-down_revision = "0003_surveys"
+revision = '0003_reward'
+down_revision = "0002_surveys"
 branch_labels = None
 depends_on = None
 

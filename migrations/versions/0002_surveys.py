@@ -1,6 +1,6 @@
 """surveys
 
-Revision ID: 0003_surveys
+Revision ID: 0002_surveys
 Revises: 0001_foundation
 Create Date: 2026-11-29 16:11:51.319469
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_surveys'
+revision = '0002_surveys'
 down_revision = '0001_foundation'
 branch_labels = None
 depends_on = None
