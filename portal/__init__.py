@@ -17,9 +17,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from portal.extensions import appbuilder, db, migrate
+    from portal.extensions import appbuilder, csrf, db, migrate
 
     db.init_app(app)
+    csrf.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(base, "migrations"), render_as_batch=True)
 
     from portal import models  # noqa: F401  (every mapper known before FAB and Alembic look)

@@ -13,18 +13,23 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "artifacts")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(app):
+    """The app on a local port, with CSRF ON as in production (real forms must carry their tokens)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium fonts-noto-cjk fonts-noto-core)")
     pytest.importorskip("playwright.sync_api")
     from werkzeug.serving import make_server
 
+    app.config["WTF_CSRF_ENABLED"] = True
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}"
+    finally:
+        srv.shutdown()
+        app.config["WTF_CSRF_ENABLED"] = False
 
 
 @pytest.fixture(scope="module")

@@ -21,18 +21,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def server(app):
-    from werkzeug.serving import make_server
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    srv.shutdown()
-
+def server(live_server):
+    """The shared live server (tests/browser/conftest.py): CSRF on, local port."""
+    return live_server
 
 @pytest.fixture(scope="module")
 def page(server):

@@ -15,18 +15,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 
 
 @pytest.fixture(scope="module")
-def server(app):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium fonts-noto-cjk fonts-noto-core)")
-    pytest.importorskip("playwright.sync_api")
-    from werkzeug.serving import make_server
-
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-
+def server(live_server):
+    """The shared live server (tests/browser/conftest.py): CSRF on, local port."""
+    return live_server
 
 @pytest.fixture(scope="module")
 def campaign(app):

@@ -21,17 +21,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture()
-def server(app):
-    from werkzeug.serving import make_server
-
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    t.join(5)
-
+@pytest.fixture(scope="module")
+def server(live_server):
+    """The shared live server (tests/browser/conftest.py): CSRF on, local port."""
+    return live_server
 
 def test_anonymous_tipoff_on_a_phone(server):
     playwright = pytest.importorskip("playwright.sync_api")
