@@ -85,8 +85,27 @@ class PortalModelView(ModelView):
         getters = []
         for col in cols:
             fmt = self.formatters_columns.get(col)
+            if fmt is not None and col in self.value_labels:
+                fmt = self._memo(fmt)
             getters.append(self._getter(col, fmt))
         return cols, getters
+
+    @staticmethod
+    def _memo(fmt):
+        # Coded columns hold a handful of distinct values: translate each once per export, not per row
+        # (a lazy label costs a locale lookup; measured by benchmarks/export.py).
+        seen = {}
+
+        def cached(value):
+            try:
+                return seen[value]
+            except KeyError:
+                seen[value] = out = fmt(value)
+                return out
+            except TypeError:  # unhashable
+                return fmt(value)
+
+        return cached
 
     def _getter(self, col, fmt):
         parts = col.split(".")
