@@ -79,12 +79,20 @@ def load_demo(session, units: int = 500, grids: int | None = None, seed: int = 4
             session.flush()
     # One worker per basic grid.
     people = []
+    used_ids: set[str] = set()  # ID numbers are unique; random ones collide from a few thousand people on
     for i, g in enumerate(basic, start=1):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+        gender = rng.choice(["male", "female"])
+        ethnicity = rng.choice(["汉族", "蒙古族", "满族"])
+        id_number = make_resident_id(rng)
+        while id_number in used_ids:
+            id_number = make_resident_id(rng)
+        used_ids.add(id_number)
         people.append({
-            "name_zh": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-            "gender": rng.choice(["male", "female"]),
-            "ethnicity": rng.choice(["汉族", "蒙古族", "满族"]),
-            "id_number": make_resident_id(rng),
+            "name_zh": name,
+            "gender": gender,
+            "ethnicity": ethnicity,
+            "id_number": id_number,
             "mobile": "1" + rng.choice("3578") + "".join(str(rng.randrange(10)) for _ in range(9)),
             "role": "grid_worker",
             "village_post": rng.choice(["村委委员", "村民小组长", "治保主任", "专职网格员"]),
