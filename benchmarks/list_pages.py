@@ -44,8 +44,11 @@ def _getter(client, url: str, marker: str | None = None):
 def unit_list(ctx) -> dict:
     admin = login(ctx.app, "admin", ADMIN_PASSWORD)
     first_unit = "示例单位00001"
+    station = login(ctx.app, "station", DEMO_PASSWORD)
     measures = {
         "portal": time_calls(_getter(admin, PORTAL_URL, first_unit), ctx.runs, ctx.warmup),
+        # the same page under a township's data scope (subtree filter on count and page queries)
+        "portal_station_scope": time_calls(_getter(station, PORTAL_URL, "/unitview/show/"), ctx.runs, ctx.warmup),
         "baseline_b_stock_fab": time_calls(_getter(admin, STOCK_URL, first_unit), ctx.runs, ctx.warmup),
         "baseline_a_minimal_flask": time_calls(
             _getter(minimal_app(ctx.url).test_client(), BASELINE_A_URL, first_unit), ctx.runs, ctx.warmup),
@@ -54,6 +57,7 @@ def unit_list(ctx) -> dict:
         "portal/a": ratio(measures["portal"], measures["baseline_a_minimal_flask"]),
         "portal/b": ratio(measures["portal"], measures["baseline_b_stock_fab"]),
         "b/a": ratio(measures["baseline_b_stock_fab"], measures["baseline_a_minimal_flask"]),
+        "station/admin": ratio(measures["portal_station_scope"], measures["portal"]),
     }
     out = {"measures": measures, "ratios": ratios, "via": "flask test client"}
     out["statements"] = {
