@@ -11,11 +11,32 @@ import datetime as dt
 
 from flask import abort, g, request
 from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import xlsx
+
+
+class PortalInterface(SQLAInterface):
+    """SQLAInterface whose list (and export) query eager-loads the relations the list shows.
+
+    FAB's list query does not look at ``list_columns`` (fab-notes: one lazy load per row and related
+    column); relations the model already loads eagerly are left alone. Keeps a list page at a fixed
+    number of statements whatever the page size (tests/portal/test_query_counts.py).
+    """
+
+    eager_relations: tuple = ()
+
+    def apply_all(self, query, *args, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        for name in self.eager_relations:
+            prop = self.obj.__mapper__.relationships[name]
+            loader = selectinload if prop.uselist else joinedload
+            query = query.options(loader(getattr(self.obj, name)))
+        return query
 
 
 class PortalModelView(ModelView):
@@ -34,9 +55,18 @@ class PortalModelView(ModelView):
         for col, labels in self.value_labels.items():
             formatters.setdefault(col, self._label_formatter(labels))
         self.formatters_columns = formatters
+        dm = self.datamodel
+        if type(dm) is SQLAInterface:
+            self.datamodel = PortalInterface(dm.obj, dm._session)
         super().__init__(**kwargs)
+        self.datamodel.eager_relations = self._lazy_list_relations()
         # Extra methods that need their own permission; FAB's defaults plus ours.
         self.base_permissions = list(dict.fromkeys((self.base_permissions or []) + ["can_export"]))
+
+    def _lazy_list_relations(self) -> tuple:
+        rels = self.datamodel.obj.__mapper__.relationships
+        names = dict.fromkeys(c.split(".")[0] for c in (self.list_columns or []))
+        return tuple(n for n in names if n in rels and rels[n].lazy in ("select", True))
 
     @staticmethod
     def _label_formatter(labels):
@@ -55,8 +85,27 @@ class PortalModelView(ModelView):
         getters = []
         for col in cols:
             fmt = self.formatters_columns.get(col)
+            if fmt is not None and col in self.value_labels:
+                fmt = self._memo(fmt)
             getters.append(self._getter(col, fmt))
         return cols, getters
+
+    @staticmethod
+    def _memo(fmt):
+        # Coded columns hold a handful of distinct values: translate each once per export, not per row
+        # (a lazy label costs a locale lookup; measured by benchmarks/export.py).
+        seen = {}
+
+        def cached(value):
+            try:
+                return seen[value]
+            except KeyError:
+                seen[value] = out = fmt(value)
+                return out
+            except TypeError:  # unhashable
+                return fmt(value)
+
+        return cached
 
     def _getter(self, col, fmt):
         parts = col.split(".")

@@ -58,13 +58,15 @@ class Grid(Scoped, TimestampMixin, Model):
     id = Column(Integer, primary_key=True)
     parent_id = Column(Integer, ForeignKey("grid.id", ondelete="RESTRICT"), index=True)
     level = Column(Integer, nullable=False)
-    kind = Column(String(20), nullable=False)
-    # Materialized path; maintained by the mapper events below, never edited by hand.
-    path = Column(String(255), nullable=False, default="", index=True)
+    kind = Column(String(20), nullable=False, index=True)
+    # Materialized path; maintained by the mapper events below, never edited by hand. COLLATE "C" on
+    # PostgreSQL: byte order, as SQLite's, so ix_grid_path serves the scope's prefix test
+    # (path LIKE '/1/7/%') and keeps a subtree together when sorted (a locale collation ignores '/').
+    path = Column(String(255).with_variant(String(255, collation="C"), "postgresql"), nullable=False, default="", index=True)
     code = Column(String(20), index=True)  # 统计用区划代码 (12 digits) or a portal-made code for basic grids
     code_year = Column(Integer)  # release year of the code: codes change between NBS releases
-    name_zh = Column(String(100), nullable=False)
-    name_mn = Column(String(200))
+    name_zh = Column(String(100), nullable=False, index=True)
+    name_mn = Column(String(200), index=True)
     # 五定: area, people, duties, tasks, rewards/penalties
     area = Column(Text)  # 定区域: boundary description
     responsible_body = Column(String(200))  # 责任主体
@@ -152,12 +154,12 @@ class Person(Scoped, TimestampMixin, Model):
 
     __tablename__ = "person"
     id = Column(Integer, primary_key=True)
-    name_zh = Column(String(50), nullable=False)
-    name_mn = Column(String(150))
+    name_zh = Column(String(50), nullable=False, index=True)
+    name_mn = Column(String(150), index=True)
     gender = Column(String(10))  # male / female
     ethnicity = Column(String(30))  # 民族
     id_number = Column(String(18), unique=True)  # 居民身份证号, masked in pages unless the role needs it
-    mobile = Column(String(20))
+    mobile = Column(String(20), index=True)
     role = Column(String(30), nullable=False, default=PersonRole.grid_worker.value, index=True)
     village_post = Column(String(100))  # 村内职务
     lives_in_grid = Column(Boolean, default=False, nullable=False)
@@ -195,9 +197,9 @@ class Assignment(Scoped, TimestampMixin, Model):
     id = Column(Integer, primary_key=True)
     person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True)
     grid_id = Column(Integer, ForeignKey("grid.id", ondelete="RESTRICT"), nullable=False, index=True)
-    role = Column(String(30), nullable=False, default=PersonRole.grid_worker.value)
-    start_date = Column(Date, nullable=False)
-    end_date = Column(Date)
+    role = Column(String(30), nullable=False, default=PersonRole.grid_worker.value, index=True)
+    start_date = Column(Date, nullable=False, index=True)
+    end_date = Column(Date, index=True)
     note = Column(String(200))
 
     person = relationship("Person", lazy="joined", backref="assignments")

@@ -85,7 +85,7 @@ class Unit(Scoped, TimestampMixin, Model):
     industry_code = Column(String(5), index=True)  # GB/T 4754-2017, e.g. "B" or "C26"
     scale = Column(String(10), index=True)
     sectors = Column(String(300), nullable=False, default="")  # ",mining,dust_explosion," (high-risk flags)
-    fire_key = Column(Boolean, nullable=False, default=False)  # 消防安全重点单位
+    fire_key = Column(Boolean, nullable=False, default=False, index=True)  # 消防安全重点单位
     address = Column(String(300))
     legal_rep = Column(String(50))  # 法定代表人
     safety_contact = Column(String(50))  # 安全负责人

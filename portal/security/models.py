@@ -20,8 +20,8 @@ class UserProfile(Model):
     user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
     grid_id = Column(Integer, ForeignKey("grid.id", ondelete="SET NULL"), index=True)
     sectors = Column(String(300), nullable=False, default="")  # for industry departments
-    department = Column(String(100))
-    locale = Column(String(20))  # preferred interface language
+    department = Column(String(100), index=True)
+    locale = Column(String(20), index=True)  # preferred interface language
 
     user = relationship(User)
     grid = relationship(Grid, lazy="joined")

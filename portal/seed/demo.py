@@ -79,12 +79,20 @@ def load_demo(session, units: int = 500, grids: int | None = None, seed: int = 4
             session.flush()
     # One worker per basic grid.
     people = []
+    used_ids: set[str] = set()  # ID numbers are unique; random ones collide from a few thousand people on
     for i, g in enumerate(basic, start=1):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+        gender = rng.choice(["male", "female"])
+        ethnicity = rng.choice(["汉族", "蒙古族", "满族"])
+        id_number = make_resident_id(rng)
+        while id_number in used_ids:
+            id_number = make_resident_id(rng)
+        used_ids.add(id_number)
         people.append({
-            "name_zh": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-            "gender": rng.choice(["male", "female"]),
-            "ethnicity": rng.choice(["汉族", "蒙古族", "满族"]),
-            "id_number": make_resident_id(rng),
+            "name_zh": name,
+            "gender": gender,
+            "ethnicity": ethnicity,
+            "id_number": id_number,
             "mobile": "1" + rng.choice("3578") + "".join(str(rng.randrange(10)) for _ in range(9)),
             "role": "grid_worker",
             "village_post": rng.choice(["村委委员", "村民小组长", "治保主任", "专职网格员"]),
@@ -98,18 +106,47 @@ def load_demo(session, units: int = 500, grids: int | None = None, seed: int = 4
         })
     if people:
         session.execute(insert(Person), people)
-    rows = []
+    _insert_units(session, _unit_rows(rng, 1, units, [g.id for g in basic]))
+    return {"grids": len(basic), "people": len(people), "units": units}
+
+
+def _insert_units(session, rows, batch: int = 5000) -> int:
+    """Core bulk INSERT in batches (executemany): no ORM objects, no per-row events."""
+    n, chunk = 0, []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= batch:
+            session.execute(insert(Unit), chunk)
+            n += len(chunk)
+            chunk = []
+    if chunk:
+        session.execute(insert(Unit), chunk)
+        n += len(chunk)
+    return n
+
+
+def _unit_rows(rng: random.Random, start: int, count: int, grid_ids: list[int], used_codes: set | None = None):
+    """Rows of demo units ``start .. start+count-1``, spread over ``grid_ids`` in turn (deterministic)."""
     today = dt.date(2026, 11, 1)
-    for i in range(1, units + 1):
+    modes: dict = {}  # derived_mode reads two settings: compute once per distinct input, not per unit
+    for i in range(start, start + count):
         kind = rng.choice(KINDS)
         scale = rng.choice(["small", "micro", "micro", "micro", "medium"]) if kind in ("enterprise", "cooperative") else None
         sectors = [rng.choice(SECTORS)] if kind == "enterprise" and rng.random() < 0.2 else []
         u = Unit(kind=kind, scale=scale, fire_key=rng.random() < 0.05)
         u.sector_list = sectors
         prefix = {"individual": "92", "cooperative": "93", "public_institution": "12"}.get(kind, "91")
-        rows.append({
+        code = make_credit_code(rng, prefix) if kind != "individual" or rng.random() < 0.3 else None
+        if used_codes is not None and code is not None:
+            while code in used_codes:  # credit codes are unique; random ones may collide at millions of rows
+                code = make_credit_code(rng, prefix)
+            used_codes.add(code)
+        key = (kind, scale, u.fire_key, bool(sectors))
+        if key not in modes:
+            modes[key] = derived_mode(u)
+        yield {
             "name": f"示例单位{i:05d}",
-            "credit_code": make_credit_code(rng, prefix) if kind != "individual" or rng.random() < 0.3 else None,
+            "credit_code": code,
             "kind": kind,
             "industry_code": rng.choice(INDUSTRY),
             "scale": scale,
@@ -120,16 +157,24 @@ def load_demo(session, units: int = 500, grids: int | None = None, seed: int = 4
             "safety_contact": rng.choice(SURNAMES) + rng.choice(GIVEN),
             "phone": "1" + rng.choice("3578") + "".join(str(rng.randrange(10)) for _ in range(9)),
             "employees": rng.randrange(1, 300),
-            "grid_id": basic[(i - 1) % len(basic)].id,
-            "management_mode": derived_mode(u),
+            "grid_id": grid_ids[(i - 1) % len(grid_ids)],
+            "management_mode": modes[key],
             "intake_status": rng.choice(["ledger"] * 6 + ["draft", "confirmed", "approved"]),
             "last_verified": today - dt.timedelta(days=rng.randrange(0, 60)),
             "created_on": dt.datetime(2026, 1, 1),
             "changed_on": dt.datetime(2026, 1, 1),
-        })
-        if len(rows) >= 5000:
-            session.execute(insert(Unit), rows)
-            rows = []
-    if rows:
-        session.execute(insert(Unit), rows)
-    return {"grids": len(basic), "people": len(people), "units": units}
+        }
+
+
+def add_units(session, count: int, seed: int = 7) -> int:
+    """Append ``count`` more demo units over the existing basic grids (benchmarks: exports of 200,000+).
+
+    Deterministic for a given database content and seed; numbering continues after the last unit.
+    """
+    rng = random.Random(seed)
+    grid_ids = list(session.execute(select(Grid.id).where(Grid.level == 4).order_by(Grid.path)).scalars())
+    if not grid_ids:
+        raise RuntimeError("no basic grids: load the demo first")
+    start = (session.execute(select(func.max(Unit.id))).scalar() or 0) + 1
+    used = set(session.execute(select(Unit.credit_code).where(Unit.credit_code.is_not(None))).scalars())
+    return _insert_units(session, _unit_rows(rng, start, count, grid_ids, used))

@@ -1,0 +1,172 @@
+"""Baselines: the same work done the plainest way, measured in the same run as the portal.
+
+(a) ``minimal_app``: a hand-written Flask view, one joined SELECT of the 100 rows, a plain Jinja table.
+(b) ``StockUnitView``: a stock FAB ModelView on the same model (no eager loading beyond the model's own,
+    FAB's default search widgets and permission checks), in the portal app under /stockunitview/ — the
+    same app because an AppBuilder belongs to one app (fab-notes).
+(d) ``bare_export``: xlsxwriter constant_memory over the same joined rows from a streamed cursor.
+(e) ``submission_app``: a tiny endpoint storing one row per POST (the floor for public submissions).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import sqlalchemy as sa
+from flask import Flask, abort, render_template_string, request
+
+UNIT_LIST_COLUMNS = ["name", "credit_code", "kind", "grid", "management_mode", "intake_status", "last_verified"]
+EXPORT_COLUMNS = [
+    "name", "credit_code", "kind", "industry_code", "scale", "sectors", "fire_key", "address", "legal_rep",
+    "safety_contact", "phone", "employees", "grid_name", "grid_code", "management_mode", "intake_status",
+    "last_verified",
+]
+
+# -- (b) stock FAB ModelView ----------------------------------------------------------------------------
+
+
+def register_stock_view(app) -> None:
+    from flask_appbuilder import ModelView
+    from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+    from portal.extensions import appbuilder
+    from portal.ledger.models import Unit
+
+    class StockUnitView(ModelView):
+        datamodel = SQLAInterface(Unit)
+        list_columns = UNIT_LIST_COLUMNS
+
+    with app.app_context():
+        appbuilder.add_view_no_menu(StockUnitView)
+
+
+# -- (a) minimal Flask view -----------------------------------------------------------------------------
+
+TABLE = """<!doctype html><html><head><meta charset="utf-8"><title>Units</title></head><body>
+<table><thead><tr>{% for h in headers %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
+{% for r in rows %}<tr><td><a href="/units/{{ r.id }}">{{ r.name }}</a></td><td>{{ r.credit_code or "" }}</td>
+<td>{{ r.kind }}</td><td>{{ r.grid_name }}</td><td>{{ r.management_mode }}</td><td>{{ r.intake_status }}</td>
+<td>{{ r.last_verified or "" }}</td></tr>{% endfor %}
+</tbody></table></body></html>"""
+
+
+def _joined_units(engine):
+    meta = sa.MetaData()
+    unit = sa.Table("unit", meta, autoload_with=engine)
+    grid = sa.Table("grid", meta, autoload_with=engine)
+    return unit, grid
+
+
+def minimal_app(url: str | None = None) -> Flask:
+    url = url or os.environ["DATABASE_URL"]
+    engine = sa.create_engine(url)
+    unit, grid = _joined_units(engine)
+    engine.dispose()  # reflected in the gunicorn master: workers must open their own connections
+    app = Flask("baseline_a")
+
+    @app.get("/units/")
+    def units():
+        n = request.args.get("n", 100, type=int)
+        stmt = (
+            sa.select(unit.c.id, unit.c.name, unit.c.credit_code, unit.c.kind, grid.c.name_zh.label("grid_name"),
+                      unit.c.management_mode, unit.c.intake_status, unit.c.last_verified)
+            .join(grid, grid.c.id == unit.c.grid_id)
+            .order_by(unit.c.id)
+            .limit(n)
+        )
+        with engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return render_template_string(TABLE, headers=UNIT_LIST_COLUMNS, rows=rows)
+
+    return app
+
+
+# -- (d) bare xlsxwriter loop ---------------------------------------------------------------------------
+
+
+def bare_export(url: str, path: str | None = None) -> int:
+    """Write every unit with its grid to .xlsx the plainest streaming way; returns rows written."""
+    import xlsxwriter
+
+    engine = sa.create_engine(url)
+    unit, grid = _joined_units(engine)
+    cols = [unit.c[c] for c in EXPORT_COLUMNS[:12]] + [grid.c.name_zh, grid.c.code] + [
+        unit.c.management_mode, unit.c.intake_status, unit.c.last_verified]
+    stmt = sa.select(*cols).join(grid, grid.c.id == unit.c.grid_id).order_by(unit.c.id)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx")
+    os.close(fd)
+    path = path or tmp
+    wb = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": os.path.dirname(path)})
+    ws = wb.add_worksheet("units")
+    ws.write_row(0, 0, EXPORT_COLUMNS)
+    n = 0
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=1000).execute(stmt)
+        for n, row in enumerate(result, start=1):
+            ws.write_row(n, 0, ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
+    wb.close()
+    engine.dispose()
+    if path == tmp:
+        os.unlink(tmp)
+    return n
+
+
+# -- (e) tiny public-submission endpoint ----------------------------------------------------------------
+
+SUBMISSION_TABLE = "bench_submission"
+
+
+def submission_table(meta: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        SUBMISSION_TABLE, meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("client", sa.String(40), nullable=False),
+        sa.Column("payload", sa.Text, nullable=False),
+    )
+
+
+def submission_engine(url: str):
+    if url.startswith("sqlite"):
+        # Many writers on one SQLite file: wait for the lock instead of failing (WAL set once below).
+        return sa.create_engine(url, connect_args={"timeout": 60})
+    return sa.create_engine(url, pool_size=8, max_overflow=8)
+
+
+def prepare_submissions(url: str) -> None:
+    engine = submission_engine(url)
+    meta = sa.MetaData()
+    table = submission_table(meta)
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        if url.startswith("sqlite"):
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        conn.execute(table.delete())
+    engine.dispose()
+
+
+def count_submissions(url: str) -> int:
+    engine = submission_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(sa.text(f"SELECT count(*) FROM {SUBMISSION_TABLE}")).scalar()
+    engine.dispose()
+    return n
+
+
+def submission_app(url: str | None = None) -> Flask:
+    """POST /submit with form fields ``client`` and ``answer``: one INSERT, 201 with the new id."""
+    url = url or os.environ["DATABASE_URL"]
+    engine = submission_engine(url)
+    table = submission_table(sa.MetaData())
+    app = Flask("baseline_e")
+
+    @app.post("/submit")
+    def submit():
+        client = request.form.get("client", "")
+        answer = request.form.get("answer", "")
+        if not client or not answer:
+            abort(400)
+        with engine.begin() as conn:
+            new_id = conn.execute(table.insert().values(client=client[:40], payload=answer)).inserted_primary_key[0]
+        return {"id": new_id}, 201
+
+    return app

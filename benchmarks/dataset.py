@@ -1,0 +1,153 @@
+"""A fresh database with the banner-scale data set (×SCALE), and the portal app on it.
+
+Banner scale: 1,000 basic grids, 1,000 grid workers, 20,000 units (SCALE multiplies each). SQLite by
+default (a new file in a temporary folder); with DATABASE_URL pointing at PostgreSQL a new database
+``anwang_bench_<random>`` is created on that server (as tests/conftest.py does) and dropped afterwards.
+Generation reuses portal/seed/demo.py (deterministic) with core bulk INSERTs.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+ADMIN_PASSWORD = "bench-Admin-123"
+DEMO_PASSWORD = "bench-Demo-123"
+BANNER = {"grids": 1000, "people": 1000, "units": 20_000, "export_units": 200_000}
+
+
+def sizes(scale: float) -> dict:
+    return {k: max(1, int(v * scale)) for k, v in BANNER.items()}
+
+
+@dataclass
+class Context:
+    url: str
+    dialect: str
+    scale: float
+    sizes: dict
+    runs: int = 15
+    warmup: int = 3
+    export_runs: int = 3
+    gunicorn: bool = True
+    app: object = None
+    timings: dict = field(default_factory=dict)
+    drop: object = None
+
+    @property
+    def env(self) -> dict:
+        """Environment for subprocesses (export workers, gunicorn) pointing at the same database."""
+        env = dict(os.environ)
+        env.update({
+            "DATABASE_URL": self.url,
+            "SECRET_KEY": "bench-" + "0" * 32,
+            "FAB_UPDATE_PERMS": "0",
+            "AUTH_RATE_LIMIT": "1000 per second",
+            "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")])),
+        })
+        return env
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fresh_database(keep: bool = False) -> tuple[str, callable]:
+    url = os.environ.get("DATABASE_URL")
+    if not url or url.startswith("sqlite"):
+        tmp = tempfile.mkdtemp(prefix="anwang-bench-")
+        return f"sqlite:///{tmp}/bench.db", (lambda: None) if keep else (lambda: shutil.rmtree(tmp, True))
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    base = make_url(url)
+    name = f"anwang_bench_{secrets.token_hex(4)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        if keep:
+            return
+        from portal.extensions import db
+
+        with contextlib.suppress(Exception):
+            db.engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def portal_app(url: str):
+    """The portal as the benchmarks drive it through the test client (CSRF and rate limits off)."""
+    os.environ["DATABASE_URL"] = url
+    from portal import create_app
+
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "AUTH_RATE_LIMITED": False,
+        "RATELIMIT_ENABLED": False,
+    })
+
+
+def build(ctx: Context) -> None:
+    """Migrate, seed, generate the banner-scale set; record how long each step took."""
+    from portal.cli import create_demo_users, run_setup
+    from portal.extensions import db
+    from portal.security.scope import system_scope
+    from portal.seed.demo import load_demo
+
+    from benchmarks.baselines import register_stock_view
+
+    app = portal_app(ctx.url)
+    register_stock_view(app)  # baseline (b), before the first request
+    ctx.app = app
+    with app.app_context():
+        t0 = time.perf_counter()
+        run_setup(admin_password=ADMIN_PASSWORD)
+        ctx.timings["setup_s"] = round(time.perf_counter() - t0, 1)
+        t0 = time.perf_counter()
+        with system_scope("benchmark data"):
+            load_demo(db.session, units=ctx.sizes["units"], grids=ctx.sizes["grids"])
+            db.session.commit()
+        create_demo_users(DEMO_PASSWORD)
+        ctx.timings["generate_s"] = round(time.perf_counter() - t0, 1)
+        analyze(db.engine)
+        db.session.remove()
+
+
+def top_up_units(ctx: Context, total: int) -> int:
+    """Grow the unit table to ``total`` rows (for the export benchmark); returns rows added."""
+    from portal.extensions import db
+    from portal.ledger.models import Unit
+    from portal.security.scope import system_scope
+    from portal.seed.demo import add_units
+
+    with ctx.app.app_context(), system_scope("benchmark data"):
+        have = db.session.query(sa.func.count(Unit.id)).scalar()
+        added = 0
+        if have < total:
+            t0 = time.perf_counter()
+            added = add_units(db.session, total - have)
+            db.session.commit()
+            ctx.timings["top_up_s"] = round(time.perf_counter() - t0, 1)
+            analyze(db.engine)
+        db.session.remove()
+    return added
+
+
+def analyze(engine) -> None:
+    """Fresh planner statistics after bulk loads, as an operator would run after an import."""
+    with engine.connect() as conn:
+        conn.execute(sa.text("ANALYZE"))
+        conn.commit()
