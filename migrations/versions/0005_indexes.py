@@ -10,8 +10,8 @@ test (Index Cond: path >= '/1/7/' AND path < '/1/70') and ORDER BY path, and the
 (a locale collation ignores '/', so '/1/20/' sorted inside the subtree of '/1/2/'). One index instead of a
 second varchar_pattern_ops one, which could not serve ORDER BY.
 
-Revision ID: 0006_indexes
-Revises: 0001_foundation
+Revision ID: 0005_indexes
+Revises: 0004_workforce
 Create Date: 2026-11-29 16:17:32.863187
 
 """
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_indexes'
-down_revision = '0001_foundation'
+revision = '0005_indexes'
+down_revision = "0004_workforce"
 branch_labels = None
 depends_on = None
 
