@@ -8,82 +8,7 @@ from sqlalchemy import select
 
 from portal.grid.models import Grid, Person
 
-
-class SysDB:
-    """Short system-scope sessions between requests. (Keeping an app context pushed while the test
-    client makes requests shares ``g`` — and so the logged-in user — between clients.)"""
-
-    def __init__(self, app):
-        self.app = app
-
-    def __call__(self, fn):
-        from portal.extensions import db
-        from portal.security.scope import system_scope
-
-        with self.app.app_context(), system_scope("test"):
-            try:
-                out = fn(db.session)
-                db.session.commit()
-                return out
-            finally:
-                db.session.remove()
-
-
-@pytest.fixture()
-def sysdb(app):
-    return SysDB(app)
-
-
-def _ns(obj, *names):
-    return type("Row", (), {n: getattr(obj, n) for n in names})
-
-
-def demo_nodes(sysdb):
-    """The demo users' nodes (from their profiles, not from orderings other tests may change), a
-    grid worker of this test module in the worker's grid, and a person in another township."""
-    from portal.extensions import appbuilder
-
-    def fn(session):
-        def node_of(username):
-            return appbuilder.sm.find_user(username=username).profile.grid
-
-        town, village, basic = node_of("station"), node_of("head"), node_of("worker")
-        worker = session.execute(
-            select(Person).where(Person.grid_id == basic.id, Person.name_zh == "测试员" + __name__[-6:])
-        ).scalars().first()
-        if worker is None:
-            worker = Person(name_zh="测试员" + __name__[-6:], role="grid_worker", grid_id=basic.id, status="active",
-                            mobile="13800001234", badge_no="WF-" + __name__[-6:])
-            session.add(worker)
-        other = session.execute(
-            select(Grid).where(Grid.level == 2, Grid.id != town.id).order_by(Grid.code.desc())
-        ).scalars().first()
-        outsider = session.execute(
-            select(Person).join(Grid, Person.grid_id == Grid.id).where(Grid.path.like(other.path + "%"))
-        ).scalars().first()
-        if outsider is None:
-            outsider = Person(name_zh="外乡测试员" + __name__[-6:], role="grid_worker", grid_id=other.id, status="active")
-            session.add(outsider)
-        session.flush()
-        out = {k: _ns(v, "id", "path", "code", "name_zh") for k, v in
-               {"town": town, "other": other, "village": village, "basic": basic}.items()}
-        for k, p in {"worker": worker, "outsider": outsider}.items():
-            out[k] = _ns(p, "id", "name_zh", "grid_id", "mobile", "badge_no")
-        return out
-
-    return sysdb(fn)
-
-
-def set_setting(sysdb, key, value):
-    from portal.core.models import Setting
-
-    def fn(session):
-        row = session.query(Setting).filter_by(key=key).one()
-        old = row.value
-        row.value = value
-        return old
-
-    return sysdb(fn)
+from support.workforce import SysDB, _ns, demo_nodes, set_setting, sysdb  # noqa: F401
 
 
 def make_leave(sysdb, person, start, days, **kw):
@@ -111,7 +36,7 @@ def far(offset_days: int) -> dt.date:
 
 
 def test_worker_requests_leave_and_chain_head_then_station(sysdb, login):
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     worker = login("worker")
     r = worker.post("/leaverequestview/add", data={
         "person": n["worker"].id, "kind": "personal", "start_date": far(0).isoformat(),
@@ -148,14 +73,14 @@ def test_worker_requests_leave_and_chain_head_then_station(sysdb, login):
 
 
 def test_reject_at_a_step(sysdb, login):
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     lid = make_leave(sysdb, n["worker"], far(10), 2)
     login("head").post(f"/leaverequestview/action/reject/{lid}")
     assert status_of(sysdb, lid) == "rejected"
 
 
 def test_chain_is_a_setting(sysdb, login):
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     lid = make_leave(sysdb, n["worker"], far(20), 2)
     old = set_setting(sysdb, "leave_approval_chain", ["StationStaff"])
     try:
@@ -166,7 +91,7 @@ def test_chain_is_a_setting(sysdb, login):
 
 
 def test_approving_own_request_is_refused(app, sysdb, login):
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     from portal.extensions import appbuilder
 
     def add_me(session):
@@ -196,7 +121,7 @@ def test_approving_own_request_is_refused(app, sysdb, login):
 def test_overlap_and_reversed_dates_refused_nothing_stored(sysdb, login):
     from portal.workforce.models import LeaveRequest
 
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     make_leave(sysdb, n["worker"], far(40), 5)
     count = lambda: sysdb(lambda s: len(s.execute(select(LeaveRequest.id).where(LeaveRequest.person_id == n["worker"].id)).all()))  # noqa: E731
     before = count()
@@ -216,7 +141,7 @@ def test_overlap_and_reversed_dates_refused_nothing_stored(sysdb, login):
 
 
 def test_long_unreported_absence_flagged_and_setting_changes_it(sysdb, login):
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     long_id = make_leave(sysdb, n["worker"], far(100), 10, reason="长期外出-标记测试")
     short_id = make_leave(sysdb, n["worker"], far(120), 5, reason="短期外出-标记测试")
     c = login("station")
@@ -246,7 +171,7 @@ def test_long_unreported_absence_flagged_and_setting_changes_it(sysdb, login):
 
 
 def test_scope_other_township(sysdb, login):
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     c = login("station")
     assert c.get(f"/workforce/station/{n['town'].id}").status_code == 200
     assert c.get(f"/workforce/station/{n['other'].id}").status_code == 404
@@ -269,7 +194,7 @@ def test_away_calendar_and_leave_register_export(sysdb, login):
 
     import openpyxl
 
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     today = dt.date.today()
     lid = make_leave(sysdb, n["worker"], today.replace(day=1) + dt.timedelta(days=400), 3)  # keep clear of others
     c = login("station")

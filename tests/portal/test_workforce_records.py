@@ -11,83 +11,7 @@ from sqlalchemy import func, select
 
 from portal.grid.models import Grid, Person
 
-
-class SysDB:
-    """Short system-scope sessions between requests. (Keeping an app context pushed while the test
-    client makes requests shares ``g`` — and so the logged-in user — between clients.)"""
-
-    def __init__(self, app):
-        self.app = app
-
-    def __call__(self, fn):
-        from portal.extensions import db
-        from portal.security.scope import system_scope
-
-        with self.app.app_context(), system_scope("test"):
-            try:
-                out = fn(db.session)
-                db.session.commit()
-                return out
-            finally:
-                db.session.remove()
-
-
-@pytest.fixture()
-def sysdb(app):
-    return SysDB(app)
-
-
-def _ns(obj, *names):
-    return type("Row", (), {n: getattr(obj, n) for n in names})
-
-
-def demo_nodes(sysdb):
-    """The demo users' nodes (from their profiles, not from orderings other tests may change), a
-    grid worker of this test module in the worker's grid, and a person in another township."""
-    from portal.extensions import appbuilder
-
-    def fn(session):
-        def node_of(username):
-            return appbuilder.sm.find_user(username=username).profile.grid
-
-        town, village, basic = node_of("station"), node_of("head"), node_of("worker")
-        worker = session.execute(
-            select(Person).where(Person.grid_id == basic.id, Person.name_zh == "测试员" + __name__[-6:])
-        ).scalars().first()
-        if worker is None:
-            worker = Person(name_zh="测试员" + __name__[-6:], role="grid_worker", grid_id=basic.id, status="active",
-                            mobile="13800001234", badge_no="WF-" + __name__[-6:])
-            session.add(worker)
-        other = session.execute(
-            select(Grid).where(Grid.level == 2, Grid.id != town.id).order_by(Grid.code.desc())
-        ).scalars().first()
-        outsider = session.execute(
-            select(Person).join(Grid, Person.grid_id == Grid.id).where(Grid.path.like(other.path + "%"))
-        ).scalars().first()
-        if outsider is None:
-            outsider = Person(name_zh="外乡测试员" + __name__[-6:], role="grid_worker", grid_id=other.id, status="active")
-            session.add(outsider)
-        session.flush()
-        out = {k: _ns(v, "id", "path", "code", "name_zh") for k, v in
-               {"town": town, "other": other, "village": village, "basic": basic}.items()}
-        for k, p in {"worker": worker, "outsider": outsider}.items():
-            out[k] = _ns(p, "id", "name_zh", "grid_id", "mobile", "badge_no")
-        return out
-
-    return sysdb(fn)
-
-
-def set_setting(sysdb, key, value):
-    from portal.core.models import Setting
-
-    def fn(session):
-        row = session.query(Setting).filter_by(key=key).one()
-        old = row.value
-        row.value = value
-        return old
-
-    return sysdb(fn)
-
+from support.workforce import SysDB, _ns, demo_nodes, set_setting, sysdb  # noqa: F401
 
 
 def village_people(sysdb, village_id):
@@ -110,7 +34,7 @@ def attendance_count(sysdb, day):
 def test_bulk_attendance_one_post_writes_all(sysdb, login):
     from portal.workforce.models import AttendanceRecord
 
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     people = village_people(sysdb, n["village"].id)
     assert len(people) >= 2
     day = dt.date(2026, 3, 2)
@@ -142,7 +66,7 @@ def test_bulk_attendance_one_post_writes_all(sysdb, login):
 
 
 def test_attendance_for_out_of_scope_person_refused_nothing_written(sysdb, login):
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     people = village_people(sysdb, n["village"].id)
     day = dt.date(2026, 3, 3)
     data = {"date": day.isoformat(), f"status-{n['outsider'].id}": "present"}
@@ -207,7 +131,7 @@ def test_meeting_interval_setting_moves_the_warning(sysdb, login):
 def test_meeting_register_export_and_attendees(sysdb, login):
     from portal.workforce.models import Meeting, MeetingAttendance
 
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     c = login("station")
     r = c.post("/meetingview/add", data={"grid": n["town"].id, "date": "2026-02-10", "place": "第一会议室导出测试",
                                          "minutes": "会议记录", "decisions": "议定事项"})
@@ -231,7 +155,7 @@ def test_meeting_register_export_and_attendees(sysdb, login):
 def test_training_coverage_and_history(sysdb, login):
     from portal.workforce.models import TrainingAttendance, TrainingSession
 
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     today = dt.date.today()
 
     def setup(s):
@@ -273,7 +197,7 @@ def test_training_cycle_setting(app):
 
 # -- badges, kits, the public grid page ------------------------------------------------------------------------
 def test_badge_page_and_public_grid_page(sysdb, login, app):
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     c = login("station")
     page = c.get(f"/workforce/badge/{n['worker'].id}").get_data(as_text=True)
     assert "<svg" in page and n["worker"].badge_no in page and n["worker"].name_zh in page
@@ -289,7 +213,7 @@ def test_badge_page_and_public_grid_page(sysdb, login, app):
 def test_kit_register_marks_complete_kit(sysdb, login):
     from portal.workforce.models import KitIssue
 
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     person = sysdb(lambda s: s.execute(select(Person.id).where(Person.grid_id == n["basic"].id)).scalar())
 
     def make_inner(s):
@@ -308,7 +232,7 @@ def test_kit_register_marks_complete_kit(sysdb, login):
 
 
 def test_attendance_form_checks_csrf_token(sysdb, login, app):
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     c = login("station")  # log in first: the login form itself needs a token when CSRF is on
     app.config["WTF_CSRF_ENABLED"] = True
     try:
@@ -325,7 +249,7 @@ def test_list_pages_do_not_query_per_row(sysdb, login, count_queries):
     """Statement counts stay flat as rows grow (no lazy load per row)."""
     from portal.workforce.models import Meeting, MeetingAttendance, TrainingAttendance, TrainingSession
 
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     people = village_people(sysdb, n["village"].id)
     c = login("station")
     pages = ["/meetingview/list/", "/trainingsessionview/list/", "/leaverequestview/list/",
@@ -359,7 +283,7 @@ def test_list_pages_do_not_query_per_row(sysdb, login, count_queries):
 
 
 def test_pages_render_in_both_languages_and_roles_see_what_they_should(sysdb, login):
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     c = login("station")
     for url in [f"/workforce/station/{n['town'].id}", f"/workforce/attendance/{n['village'].id}", "/workforce/away/",
                 "/workforce/training-coverage/", "/workforce/badge/", "/leaverequestview/add", "/meetingview/add",
@@ -380,7 +304,7 @@ def test_pages_render_in_both_languages_and_roles_see_what_they_should(sysdb, lo
 def test_meeting_attachment_upload_and_download(sysdb, login, app, tmp_path):
     from portal.workforce.models import Meeting
 
-    n = demo_nodes(sysdb)
+    n = demo_nodes(sysdb, __name__)
     old = app.config["UPLOAD_FOLDER"]
     app.config["UPLOAD_FOLDER"] = str(tmp_path) + "/"
     try:
