@@ -14,8 +14,13 @@ from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import xlsx
+
+# TimestampMixin's columns: FAB would label them "Created On"/"Changed On" (untranslated English)
+# wherever a view leaves show or search columns at FAB's default of "every column".
+TIMESTAMP_LABELS = {"created_on": _l("Created on"), "changed_on": _l("Changed on")}
 
 
 class PortalModelView(ModelView):
@@ -34,6 +39,7 @@ class PortalModelView(ModelView):
         for col, labels in self.value_labels.items():
             formatters.setdefault(col, self._label_formatter(labels))
         self.formatters_columns = formatters
+        self.label_columns = {**TIMESTAMP_LABELS, **(self.label_columns or {})}
         super().__init__(**kwargs)
         # Extra methods that need their own permission; FAB's defaults plus ours.
         self.base_permissions = list(dict.fromkeys((self.base_permissions or []) + ["can_export"]))
