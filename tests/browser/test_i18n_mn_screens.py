@@ -26,8 +26,11 @@ _FONT_LOADED = """async () => { await document.fonts.ready;
   return [...document.fonts].some(f => f.family.replace(/"/g, '') === 'Anwang Mongolian' && f.status === 'loaded'); }"""
 
 
-def _mongolian(page, live_server, path):
-    page.goto(f"{live_server}/lang/mn_Mong_CN")
+def _mongolian(page, live_server, path, switch=True):
+    # Switch while anonymous only: a logged-in switch is saved in the user's profile, and the demo
+    # users are shared by the whole test session.
+    if switch:
+        page.goto(f"{live_server}/lang/mn_Mong_CN")
     page.goto(live_server + path)
     page.wait_for_load_state("networkidle")
     assert page.get_attribute("html", "lang").startswith("mn")
@@ -40,11 +43,12 @@ def _narrow_inputs(page):
 
 
 def test_unit_list_and_add_form(page, live_server, browser_login, artifacts):
+    page.goto(f"{live_server}/lang/mn_Mong_CN")
     browser_login(page, "station")
-    _mongolian(page, live_server, "/unitview/list/")
+    _mongolian(page, live_server, "/unitview/list/", switch=False)
     assert page.locator("table.table-hover tbody tr").count() > 0
     page.screenshot(path=f"{artifacts}/i18n_mn_unit_list.png", full_page=True)
-    _mongolian(page, live_server, "/unitview/add")
+    _mongolian(page, live_server, "/unitview/add", switch=False)
     page.screenshot(path=f"{artifacts}/i18n_mn_unit_add.png", full_page=True)
     assert not _narrow_inputs(page)
 
