@@ -399,7 +399,7 @@ def _sweep() -> None:
 
 # -- the view -------------------------------------------------------------------------------------------
 class UploadForm(FlaskForm):
-    file = FileField(_l("Excel file (.xlsx)"))
+    file = FileField(_l("Excel file"))
 
 
 class ConfirmForm(FlaskForm):
@@ -448,7 +448,7 @@ class ImportView(BaseView):
         if not form.validate_on_submit():
             return self._render(form, error=_("The form has expired; upload the file again."))
         if storage is None or not storage.filename:
-            return self._render(form, error=_("Choose an .xlsx file to upload."))
+            return self._render(form, error=_("Choose an Excel file to upload."))
         drop_upload(session.get(self._session_key(), {}).get("token"))
         token = keep_upload(storage)
         try:

@@ -16,8 +16,13 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
+from flask_babel import lazy_gettext as _l
 
 from portal import xlsx
+
+# TimestampMixin's columns: FAB would label them "Created On"/"Changed On" (untranslated English)
+# wherever a view leaves show or search columns at FAB's default of "every column".
+TIMESTAMP_LABELS = {"created_on": _l("Created on"), "changed_on": _l("Changed on")}
 
 
 class PortalInterface(SQLAInterface):
@@ -58,6 +63,7 @@ class PortalModelView(ModelView):
         dm = self.datamodel
         if type(dm) is SQLAInterface:
             self.datamodel = PortalInterface(dm.obj, dm._session)
+        self.label_columns = {**TIMESTAMP_LABELS, **(self.label_columns or {})}
         super().__init__(**kwargs)
         self.datamodel.eager_relations = self._lazy_list_relations()
         # Extra methods that need their own permission; FAB's defaults plus ours.

@@ -63,7 +63,7 @@ class CampaignView(PortalModelView):
         "target_grids": _l("Target grids"), "target_codes": _l("Target grid codes"), "active": _l("Active"),
     }
     description_columns = {
-        "slug": _l("Lower-case letters, digits and -; the public page is /survey/<name>/"),
+        "slug": _l("Lower-case Latin letters, digits and -; it becomes the last part of the public page's address"),
         "target_codes": _l("Codes of the villages or grids surveyed, separated by spaces; empty: everywhere"),
     }
     add_form_extra_fields = {"target_codes": StringField(_l("Target grid codes"), validators=[KnownGridCodes()])}

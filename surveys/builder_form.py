@@ -25,9 +25,10 @@ TYPE_LABELS = {
 
 def _bool_token(text):
     t = (text or "").strip().lower()
-    if t in ("yes", "true", "1", "是"):
+    # The builder's help text tells each language's users to type yes/no in their own words.
+    if t in ("yes", "true", "1", "是", "ᠲᠡᠢᠮᠦ"):
         return True
-    if t in ("no", "false", "0", "否"):
+    if t in ("no", "false", "0", "否", "ᠦᠭᠡᠢ"):
         return False
     return None
 

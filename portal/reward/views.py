@@ -234,6 +234,7 @@ class RewardClaimView(IdentityExportMixin, PortalModelView):
     datamodel = SQLAInterface(RewardClaim)
     base_permissions = ["can_list", "can_show", "can_export", "can_transition", "can_decide"]
     list_title = _l("Reward claims")
+    show_title = _l("Reward claim")
     list_columns = ["tracking_code", "status", "scale", "proposed_amount", "amount", "decided_on", "paid_on"]
     order_columns = ["status", "proposed_amount", "amount", "decided_on", "paid_on"]
     search_columns = ["status", "decided_on", "paid_on"]
@@ -322,10 +323,15 @@ class RewardScaleView(PortalModelView):
     }
     base_permissions = ["can_list", "can_show", "can_export", "can_manage_scale"]
     list_title = _l("Reward scales")
+    show_title = _l("Reward scale")
+    add_title = _l("Add reward scale")
+    edit_title = _l("Edit reward scale")
     list_columns = ["name", "category", "basis", "fixed_amount", "percentage", "minimum", "maximum", "active"]
     add_columns = ["category", "name", "basis", "fixed_amount", "percentage", "minimum", "maximum", "active", "note"]
     edit_columns = add_columns
     show_columns = add_columns
+    # Not FAB's default (every column): the timestamps would appear as unlabelled English filters.
+    search_columns = ["category", "name", "basis", "active"]
     value_labels = {"basis": W.BASIS_LABELS}
     label_columns = {
         "name": _l("Name"), "category": _l("Category"), "basis": _l("Basis"), "fixed_amount": _l("Fixed amount"),
