@@ -15,8 +15,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import xlsx
 
