@@ -165,6 +165,7 @@ class Person(Scoped, TimestampMixin, Model):
     lives_in_grid = Column(Boolean, default=False, nullable=False)
     badge_no = Column(String(30), unique=True)  # 上岗证号
     kit_issued = Column(Boolean, default=False, nullable=False)
+    photo = Column(String(80))  # stored name of a re-encoded JPEG under uploads/person/ (badge photo)
     status = Column(String(20), default="active", nullable=False, index=True)
     grid_id = Column(Integer, ForeignKey("grid.id", ondelete="SET NULL"), index=True)
     user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), unique=True)
@@ -179,6 +180,12 @@ class Person(Scoped, TimestampMixin, Model):
     @property
     def display_name(self) -> str:
         return repr(self)
+
+    @property
+    def photo_url(self) -> str:
+        from flask import url_for
+
+        return url_for("PersonView.photo", pk=self.id) if self.photo else ""
 
     @property
     def id_number_masked(self) -> str:

@@ -71,16 +71,16 @@ def _reencode(data: bytes, name: str) -> bytes:
         raise PhotoError(str(_l("%(name)s is not a photo (JPG, PNG, GIF or WebP)", name=name)))
 
 
-def folder() -> str:
-    path = os.path.join(current_app.config.get("UPLOAD_FOLDER") or current_app.instance_path, "tipoff")
+def folder(kind: str = "tipoff") -> str:
+    path = os.path.join(current_app.config.get("UPLOAD_FOLDER") or current_app.instance_path, kind)
     os.makedirs(path, exist_ok=True)
     return path
 
 
-def store(blob: bytes) -> str:
+def store(blob: bytes, kind: str = "tipoff") -> str:
     """Write one clean JPEG; returns its stored name (random, so names reveal nothing)."""
     name = f"{secrets.token_hex(16)}.jpg"
-    with open(os.path.join(folder(), name), "wb") as fh:
+    with open(os.path.join(folder(kind), name), "wb") as fh:
         fh.write(blob)
     return name
 
@@ -93,5 +93,5 @@ def remove(names) -> None:
             pass
 
 
-def path_of(stored_name: str) -> str:
-    return os.path.join(folder(), os.path.basename(stored_name))
+def path_of(stored_name: str, kind: str = "tipoff") -> str:
+    return os.path.join(folder(kind), os.path.basename(stored_name))
