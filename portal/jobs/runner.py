@@ -39,6 +39,9 @@ E_OWNER = _l("The account that started this job no longer exists or is disabled.
 E_VIEW = _l("The list this job was started from no longer exists.")
 E_DENIED = _l("The account that started this job may no longer do this.")
 E_WRITE = _l("The result file could not be written (disk full or not writable).")
+E_UPLOAD_GONE = _l("The uploaded file is no longer available; upload it again.")
+E_NOW_INVALID = _l("Some rows have errors now (the data changed since the check); nothing was imported. Run the check again.")
+E_REFUSED = _l("Nothing was imported: the database refused the rows. Run the check again.")
 
 
 class JobError(Exception):
@@ -268,7 +271,39 @@ def _unlink(path: str) -> None:
 
 # -- import ---------------------------------------------------------------------------------------------------
 def _import(app, job_id: int, spec: dict) -> tuple[str | None, int]:
-    raise JobError(E_VIEW)
+    """Confirm step of ``portal.importer.ImportView`` for a kept upload: re-validate, write in one go."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal import importer as imp
+    from portal.security.scope import ScopeViolation
+
+    args = dict(spec["args"])
+    with _AsOwner(app, spec):
+        view = find_view(app, spec["endpoint"])
+        if view is None or not isinstance(view, imp.ImportView):
+            raise JobError(E_VIEW)
+        if not app.appbuilder.sm.has_access("can_import", view.class_permission_name):
+            raise JobError(E_DENIED)
+        path = imp.kept_file(args.get("token"))
+        if path is None:
+            raise JobError(E_UPLOAD_GONE)
+        importer = view.importer()
+        try:
+            report = importer.validate(path, args.get("filename", ""))
+        except imp.ImportFileError:
+            raise JobError(E_UPLOAD_GONE)
+        if report.problems and args.get("mode") != "good":
+            raise JobError(E_NOW_INVALID)
+        _set(job_id, done=0, total=len(report.good))
+        try:
+            written = importer.write(report)
+            db.session.commit()
+        except (SQLAlchemyError, ScopeViolation):
+            db.session.rollback()
+            log.warning("import job %s refused by the database", job_id, exc_info=True)
+            raise JobError(E_REFUSED)
+        imp.drop_upload(args.get("token"))
+        return None, written
 
 
 # -- housekeeping ---------------------------------------------------------------------------------------------

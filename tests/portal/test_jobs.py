@@ -283,3 +283,60 @@ def test_rq_worker_runs_the_same_job(app, login, jobs_cfg, monkeypatch):
     assert status["status"] == "done", status
     assert status["done"] == status["total"] == len(expected[1])
     assert read_xlsx(station.get(status["download"]).get_data()) == expected
+
+
+# -- a large import ----------------------------------------------------------------------------------------
+def test_large_import_runs_as_a_job_in_the_owners_scope(app, login, jobs_cfg, monkeypatch):
+    from openpyxl import Workbook
+    from sqlalchemy import select
+
+    from portal import importer
+    from portal.grid.models import Grid
+    from portal.jobs.models import Job
+    from portal.ledger.models import Unit
+    from portal.ledger.views import UnitView
+
+    real = importer.get_setting
+    monkeypatch.setattr(importer, "get_setting", lambda k: 2 if k == "import_sync_limit" else real(k))
+    with sysdb(app) as s:
+        town = s.execute(select(Grid).where(Grid.level == 2).order_by(Grid.code)).scalars().first()
+        inside = s.execute(select(Grid.code).where(Grid.level == 4, Grid.path.like(town.path + "%"),
+                                                   Grid.code.is_not(None))).scalars().first()
+        outside = s.execute(select(Grid.code).where(Grid.level == 4, ~Grid.path.like(town.path + "%"),
+                                                    Grid.code.is_not(None))).scalars().first()
+    c = login("station")
+    r = c.get("/unitimport/template")
+    wb = load_workbook(io.BytesIO(r.get_data()), read_only=True)
+    headers = [str(h) for h in next(wb.worksheets[0].iter_rows(values_only=True))]
+    wb.close()
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        lab = {k: str(v) for k, v in UnitView.label_columns.items()}
+    idx = {h: i for i, h in enumerate(headers)}
+    tag = "任务导入" + secrets.token_hex(3)
+
+    def row(name, grid):
+        out = [""] * len(headers)
+        out[idx[lab["name"]]], out[idx[lab["kind"]]], out[idx[lab["grid.code"]]] = name, "enterprise", grid
+        return out
+
+    book = Workbook()
+    book.active.append(headers)
+    for i in range(4):
+        book.active.append(row(f"{tag}-{i}", inside))
+    book.active.append(row(f"{tag}-outside", outside))  # refused by the station's scope
+    buf = io.BytesIO()
+    book.save(buf)
+    page = c.post("/unitimport/", data={"file": (io.BytesIO(buf.getvalue()), "units.xlsx")},
+                  content_type="multipart/form-data").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    job_id = job_id_of(c.post("/unitimport/confirm", data={"token": token, "mode": "good"}))
+    wait_local()
+    status = c.get(f"/jobs/{job_id}/status").json
+    assert status["status"] == "done", status
+    assert status["done"] == status["total"] == 4 and status["download"] is None
+    with sysdb(app) as s:
+        names = sorted(n for (n,) in s.query(Unit.name).filter(Unit.name.like(tag + "%")))
+        assert names == [f"{tag}-{i}" for i in range(4)]
+        assert s.get(Job, job_id).kind == "import"
+    assert importer.kept_file(token) is None  # the kept upload is gone
+    assert login("head").get(f"/jobs/{job_id}").status_code == 404
