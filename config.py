@@ -88,5 +88,8 @@ IMG_UPLOAD_URL = "/uploads/img/"
 # Exports above this many rows become background jobs (see portal.jobs).
 EXPORT_SYNC_LIMIT = int(os.environ.get("EXPORT_SYNC_LIMIT", 50_000))
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# RQ queue name, and where job results are kept (default instance/exports; shared storage for RQ hosts).
+JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "anwang")
+JOBS_DIR = os.environ.get("JOBS_DIR", "")
 
 FAB_API_MAX_PAGE_SIZE = 100

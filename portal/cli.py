@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 def register_cli(app) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(__import__("portal.jobs.cli", fromlist=["worker_command"]).worker_command)
 
 
 def run_setup(admin_password: str | None = None, migrate: bool = True) -> dict:

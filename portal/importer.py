@@ -34,6 +34,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import HiddenField
 
 from portal import xlsx
+from portal.core.settings import get_setting
 from portal.extensions import db
 from portal.security.scope import ScopeViolation
 
@@ -485,6 +486,14 @@ class ImportView(BaseView):
             )
         if not report.good:
             return self._render(report=report, token=token, error=_("There are no good rows to import."))
+        if len(report.good) > int(get_setting("import_sync_limit")):
+            # Many rows: write them in a background job as this user (portal.jobs), keeping the file.
+            from portal.jobs.runner import start
+
+            args = [("token", token), ("filename", kept.get("filename", "")), ("mode", "good" if only_good else "all")]
+            job = start("import", type(self).__name__, str(self.import_title), args, len(report.good))
+            session.pop(self._session_key(), None)
+            return redirect(url_for("JobView.show", pk=job.id))
         try:
             written = importer.write(report)
             db.session.commit()

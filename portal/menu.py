@@ -27,6 +27,7 @@ def register_views(appbuilder) -> None:
     __import__("surveys.admin").admin.register_views(appbuilder)
     __import__("portal.reward", fromlist=["register_views"]).register_views(appbuilder)
     __import__("portal.workforce", fromlist=["register_views"]).register_views(appbuilder)
+    __import__("portal.jobs", fromlist=["register_views"]).register_views(appbuilder)
     from portal.api import register_apis
 
     register_apis(appbuilder)

@@ -8,3 +8,4 @@ from portal.workflow import WorkflowEvent  # noqa: F401
 from surveys.models import Campaign, DeviceToken, FormDefinition, FormVersion, Response  # noqa: F401
 from portal.reward.models import RewardClaim, RewardScale, TipOff, TipOffPhoto  # noqa: F401
 from portal.workforce.models import AttendanceRecord, KitIssue, LeaveRequest, Meeting, MeetingAttendance, TrainingAttendance, TrainingSession  # noqa: F401
+from portal.jobs.models import Job  # noqa: F401

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, g, request
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -151,7 +151,15 @@ class PortalModelView(ModelView):
         headers = [str(self.label_columns.get(c, c)) for c in cols]
         title = str(self.export_title or self.list_title or self.__class__.__name__)
         filename = f"{title}-{dt.date.today():%Y%m%d}.xlsx"
-        rows = xlsx.rows_from_query(self.filtered_query(), getters)
+        query = self.filtered_query()
+        # One COUNT first: a large export runs as a background job (portal.jobs) with progress.
+        total = query.order_by(None).count()
+        if total > current_app.config.get("EXPORT_SYNC_LIMIT", 50_000):
+            from portal.jobs.runner import start
+
+            job = start("export", type(self).__name__, title, request.args.items(multi=True), total)
+            return redirect(url_for("JobView.show", pk=job.id))
+        rows = xlsx.rows_from_query(query, getters)
         return xlsx.export_response(filename, title, headers, rows)
 
     # -- actions: re-check scope ----------------------------------------------------------------------

@@ -29,6 +29,7 @@ _SELF = [
     ["^(UserDBModelView)$", r"^(can_userinfo|userinfoedit)$"],
     ["^ResetMyPasswordView$", r"^(can_this_form_get|can_this_form_post)$"],
     ["^(UserInfo|Personal|Resetmypassword)$", "^menu_access$"],
+    ["^JobView$", r"^(can_list|can_show|can_download)$"],  # my background jobs (ownership-checked)
 ]
 
 # Views that are domain data (not security administration).
