@@ -1,7 +1,7 @@
 """jobs
 
-Revision ID: 0006_jobs
-Revises: 0005_indexes
+Revision ID: 0007_jobs
+Revises: 0006_person_photo
 Create Date: 2026-11-29 17:00:15.933093
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0006_jobs"
-down_revision = "0005_indexes"
+revision = "0007_jobs"
+down_revision = "0006_person_photo"
 branch_labels = None
 depends_on = None
 
