@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import xlsx
+from portal.security.scope import request_cache
 
 
 class PortalInterface(SQLAInterface):
@@ -90,7 +91,7 @@ class PortalModelView(ModelView):
             # fixed for a request), not once per cell — 300 lazy-string lookups on a 100-row unit list.
             if not has_request_context():
                 return label(value)
-            cache = request.environ.setdefault("portal.labels", {}).setdefault(id(labels), {})
+            cache = request_cache().setdefault(("labels", id(labels)), {})
             try:
                 return cache[value]
             except KeyError:
