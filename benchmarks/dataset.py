@@ -1,6 +1,7 @@
 """A fresh database with the banner-scale data set (×SCALE), and the portal app on it.
 
-Banner scale: 1,000 basic grids, 1,000 grid workers, 20,000 units (SCALE multiplies each). SQLite by
+Banner scale: 1,000 basic grids, 1,000 grid workers, 20,000 units, 200,000 survey answers (SCALE
+multiplies each; the answers are added by the survey benchmarks that need them). SQLite by
 default (a new file in a temporary folder); with DATABASE_URL pointing at PostgreSQL a new database
 ``anwang_bench_<random>`` is created on that server (as tests/conftest.py does) and dropped afterwards.
 Generation reuses portal/seed/demo.py (deterministic) with core bulk INSERTs.
@@ -20,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 ADMIN_PASSWORD = "bench-Admin-123"
 DEMO_PASSWORD = "bench-Demo-123"
-BANNER = {"grids": 1000, "people": 1000, "units": 20_000, "export_units": 200_000}
+BANNER = {"grids": 1000, "people": 1000, "units": 20_000, "export_units": 200_000, "survey_answers": 200_000}
 
 
 def sizes(scale: float) -> dict:
@@ -151,3 +152,84 @@ def analyze(engine) -> None:
     with engine.connect() as conn:
         conn.execute(sa.text("ANALYZE"))
         conn.commit()
+
+
+# -- survey answers -----------------------------------------------------------------------------------
+
+SURVEY_SLUG = "bench-awareness"
+
+
+def survey_campaign(ctx: Context) -> tuple[int, str]:
+    """The benchmark's campaign (the standard questionnaire over every village), open today."""
+    from portal.extensions import db
+    from portal.security.scope import system_scope
+    from surveys.models import Campaign
+    from surveys.seed import load_demo_campaign
+
+    with ctx.app.app_context(), system_scope("benchmark data"):
+        c = db.session.execute(sa.select(Campaign).where(Campaign.slug == SURVEY_SLUG)).scalar_one_or_none()
+        if c is None:
+            c = load_demo_campaign(db.session)
+            c.slug = SURVEY_SLUG
+            db.session.commit()
+        out = (c.id, c.slug)
+        db.session.remove()
+    return out
+
+
+def add_survey_answers(ctx: Context, count: int, seed: int = 11, batch: int = 5000) -> int:
+    """``count`` deterministic answer sheets of the bench campaign, spread over its basic grids and the
+    last ten weeks, with core bulk INSERTs (scored by forms.score, as a real submission is)."""
+    import datetime as dt
+    import random
+
+    from forms import score
+    from portal.extensions import db
+    from portal.grid.models import Grid
+    from portal.security.scope import system_scope
+    from surveys.models import Campaign, Response
+    from surveys.versions import schema_of
+
+    campaign_id, _slug = survey_campaign(ctx)
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    with ctx.app.app_context(), system_scope("benchmark data"):
+        campaign = db.session.get(Campaign, campaign_id)
+        schema, version_id = schema_of(campaign.form_version), campaign.form_version_id
+        grids = db.session.execute(sa.select(Grid.id).where(Grid.level == 4).order_by(Grid.id)).scalars().all()
+        start = db.session.query(sa.func.count(Response.id)).filter(Response.campaign_id == campaign_id).scalar()
+        now = dt.datetime.now().replace(microsecond=0)
+        rows = []
+
+        def pick(yes_share, right, wrong):
+            return right if rng.random() < yes_share else rng.choice(wrong)
+
+        for i in range(start, start + count):
+            knows = rng.random() < 0.7
+            answers = {"knows_worker": knows}
+            if knows:
+                answers["worker_visits"] = rng.choice(["weekly", "monthly", "rarely", "never"])
+            answers["knows_boundary"] = pick(0.6, "village_area", ["whole_banner", "unknown"])
+            answers["report_hazard"] = pick(0.8, "tell_worker", ["ignore", "unknown"])
+            answers["reward"] = rng.random() < 0.65
+            answers["major_hazard"] = pick(0.55, "severe", ["minor", "unknown"])
+            if rng.random() < 0.05:
+                answers["suggestion"] = f"建议{i}：多开展宣传"
+            correct, knowledge = score(schema, answers)
+            rows.append({
+                "campaign_id": campaign_id, "form_version_id": version_id,
+                "grid_id": grids[rng.randrange(len(grids))] if rng.random() < 0.98 else None,
+                "submitted_at": now - dt.timedelta(seconds=rng.randrange(70 * 24 * 3600)),
+                "answers_json": answers, "correct_count": correct, "knowledge_count": knowledge,
+                "knows_worker": knows, "idempotency_key": f"bench{i:027x}",
+            })
+            if len(rows) >= batch:
+                db.session.execute(sa.insert(Response.__table__), rows)
+                rows = []
+        if rows:
+            db.session.execute(sa.insert(Response.__table__), rows)
+        db.session.commit()
+        analyze(db.engine)
+        db.session.remove()
+    ctx.timings["survey_answers_s"] = round(time.perf_counter() - t0, 1)
+    return count

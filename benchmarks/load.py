@@ -5,6 +5,12 @@ connection, POST ``fields(client_no, seq)`` (a dict of form fields) to ``url`` u
 have passed or ``max_requests`` were sent. Only loopback targets are accepted. Returns counts (sent,
 acknowledged = 2xx, errors by kind) and latency percentiles; the caller compares ``acknowledged`` with
 what the server stored.
+
+A form that must be fetched before it is posted (CSRF token, idempotency key) passes ``before(conn, path,
+client_no, seq) -> (fields, headers)``: it runs on the client's connection before each POST and its
+fields and headers are added (its time counts in the latency). ``acknowledged(status, body) -> bool``
+decides what counts as stored (default: any 2xx); a 2xx that is not acknowledged is an error
+"not_acknowledged".
 """
 from __future__ import annotations
 
@@ -19,7 +25,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def run_load(url: str, fields: Callable[[int, int], dict], concurrency: int = 50, duration: float = 10.0,
-             max_requests: int = 100_000, headers: dict | None = None, timeout: float = 30.0) -> dict:
+             max_requests: int = 100_000, headers: dict | None = None, timeout: float = 30.0,
+             before: Callable | None = None, acknowledged: Callable[[int, bytes], bool] | None = None) -> dict:
     parts = urlsplit(url)
     if parts.hostname not in LOOPBACK:
         raise ValueError("load tests target this machine only (127.0.0.1 / localhost)")
@@ -47,18 +54,24 @@ def run_load(url: str, fields: Callable[[int, int], dict], concurrency: int = 50
         mine: list[float] = []
         while time.monotonic() < deadline and take():
             seq += 1
-            body = urlencode(fields(no, seq))
+            form = fields(no, seq)
             hdrs = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
             t0 = time.perf_counter()
             kind = None
             try:
-                conn.request("POST", path, body=body, headers=hdrs)
+                if before is not None:
+                    extra_fields, extra_headers = before(conn, path, no, seq)
+                    form = {**form, **extra_fields}
+                    hdrs.update(extra_headers)
+                conn.request("POST", path, body=urlencode(form), headers=hdrs)
                 resp = conn.getresponse()
-                resp.read()
-                if 200 <= resp.status < 300:
-                    mine.append(time.perf_counter() - t0)
-                else:
+                data = resp.read()
+                if not 200 <= resp.status < 300:
                     kind = f"http_{resp.status}"
+                elif acknowledged is not None and not acknowledged(resp.status, data):
+                    kind = "not_acknowledged"
+                else:
+                    mine.append(time.perf_counter() - t0)
                 if resp.will_close:
                     conn.close()
             except Exception as e:  # a refused or dropped connection counts as an error, then retry anew

@@ -100,7 +100,9 @@ class Campaign(TimestampMixin, Model):
     active = Column(Boolean, nullable=False, default=True)
 
     form_version = relationship("FormVersion", lazy="joined")
-    target_grids = relationship("Grid", secondary=campaign_grid, lazy="selectin")
+    # Loaded only when read (the admin's show and edit pages): a banner-wide campaign targets hundreds of
+    # villages, and every public questionnaire request loads its campaign (benchmarks/surveys.py).
+    target_grids = relationship("Grid", secondary=campaign_grid, lazy="select")
 
     def __repr__(self) -> str:
         from portal.i18n import is_mongolian

@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.grid.models import Grid
 from surveys import submit
 from surveys.limits import limiter, submission_limit
-from surveys.models import Campaign
+from surveys.models import Campaign, campaign_grid
 from surveys.versions import schema_of
 
 bp = Blueprint("surveys", __name__, template_folder="templates", static_folder="static",
@@ -65,8 +65,12 @@ def _grid(campaign: Campaign, code: str | None):
     ).scalars().first()
     if grid is None:
         return None
-    targets = campaign.target_grids
-    if targets and not any(grid.path.startswith(t.path) for t in targets):
+    # A target is the grid itself or one of its ancestors (ids on its path); no targets: any grid. Asked
+    # of the database: loading campaign.target_grids is every village of a banner-wide campaign.
+    targets = select(campaign_grid.c.grid_id).where(campaign_grid.c.campaign_id == campaign.id)
+    inside = select(Grid.id).where(Grid.id.in_(targets), Grid.id.in_(grid.ancestor_ids)).limit(1)
+    if db.session.execute(inside).first() is None and \
+            db.session.execute(select(Grid.id).where(Grid.id.in_(targets)).limit(1)).first() is not None:
         return None
     return grid
 

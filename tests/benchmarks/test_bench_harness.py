@@ -16,7 +16,7 @@ def test_registry_lists_the_benchmarks():
 
     for m in MODULES:
         importlib.import_module(m)
-    assert {"unit_list", "statement_counts", "unit_export", "public_submission"} <= set(BENCHMARKS)
+    assert {"unit_list", "statement_counts", "unit_export", "public_submission", "survey_stats"} <= set(BENCHMARKS)
 
 
 def test_ratio_and_stats():
