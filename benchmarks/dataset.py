@@ -187,6 +187,7 @@ def add_survey_answers(ctx: Context, count: int, seed: int = 11, batch: int = 50
     from portal.extensions import db
     from portal.grid.models import Grid
     from portal.security.scope import system_scope
+    from surveys.counts import rebuild
     from surveys.models import Campaign, Response
     from surveys.versions import schema_of
 
@@ -228,6 +229,9 @@ def add_survey_answers(ctx: Context, count: int, seed: int = 11, batch: int = 50
                 rows = []
         if rows:
             db.session.execute(sa.insert(Response.__table__), rows)
+        # Bulk INSERTs bypass the ORM listener that keeps the per-question counters: recount, as
+        # surveys/counts.py asks of any bulk load.
+        rebuild(db.session.connection(), campaign_id)
         db.session.commit()
         analyze(db.engine)
         db.session.remove()

@@ -5,7 +5,7 @@ from portal.grid.models import Assignment, Grid, Person  # noqa: F401
 from portal.ledger.models import Unit  # noqa: F401
 from portal.security.models import UserProfile  # noqa: F401
 from portal.workflow import WorkflowEvent  # noqa: F401
-from surveys.models import Campaign, DeviceToken, FormDefinition, FormVersion, Response  # noqa: F401
+from surveys.models import AnswerCount, Campaign, DeviceToken, FormDefinition, FormVersion, Response  # noqa: F401
 from portal.reward.models import RewardClaim, RewardScale, TipOff, TipOffPhoto  # noqa: F401
 from portal.workforce.models import AttendanceRecord, KitIssue, LeaveRequest, Meeting, MeetingAttendance, TrainingAttendance, TrainingSession  # noqa: F401
 from portal.jobs.models import Job  # noqa: F401

@@ -149,3 +149,28 @@ class DeviceToken(Model):
     __tablename__ = "survey_device"
     campaign_id = Column(Integer, ForeignKey("survey_campaign.id", ondelete="CASCADE"), primary_key=True)
     token_hash = Column(String(64), primary_key=True)
+
+
+class AnswerCount(Scoped, Model):
+    """Answers counted per (campaign, version, grid, question, answer), kept up to date at submission
+    (surveys/counts.py) so the statistics page sums a few thousand counters instead of reading the JSON
+    of every answer (docs/scaling.md). ``grid_id`` 0 = an answer tied to no grid (a key column cannot be
+    NULL); no foreign key to ``grid``, so a deleted grid's counters stay, invisible to every subtree,
+    exactly as its answers (their grid_id set to NULL) are. ``question`` "" / ``value`` "" counts answer
+    sheets; ``value`` "" of a question counts sheets that answered it; otherwise ``value`` is the answer
+    as JSON (``"weekly"``, ``true``, ``3``)."""
+
+    __tablename__ = "survey_answer_count"
+    campaign_id = Column(Integer, ForeignKey("survey_campaign.id", ondelete="CASCADE"), primary_key=True)
+    form_version_id = Column(Integer, ForeignKey("survey_form_version.id", ondelete="CASCADE"), primary_key=True)
+    grid_id = Column(Integer, primary_key=True, autoincrement=False)
+    question = Column(Text, primary_key=True)
+    value = Column(Text, primary_key=True)
+    n = Column(Integer, nullable=False, default=0)
+
+    @classmethod
+    def subtree_clause(cls, pattern):
+        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(pattern)).scalar_subquery())
+
+
+from surveys import counts as _counts  # noqa: E402,F401  (registers the counters' after_insert listener)

@@ -47,7 +47,7 @@ def build_response(campaign, version, schema, answers: dict, grid_id, key: str) 
     correct, knowledge = score(schema, answers)
     knows = answers.get(KNOWS_WORKER_KEY)
     return Response(
-        campaign_id=campaign.id, form_version_id=version.id, grid_id=grid_id, submitted_at=utcnow(),
+        campaign_id=campaign.id, form_version_id=version.id, form_version=version, grid_id=grid_id, submitted_at=utcnow(),
         answers_json=answers, correct_count=correct, knowledge_count=knowledge,
         knows_worker=knows if isinstance(knows, bool) else None, idempotency_key=key,
     )

@@ -1,0 +1,139 @@
+"""Per-question answer counters (``survey_answer_count``), kept in the same transaction as each answer.
+
+Why: the statistics page counted every (question, option) by reading ``answers_json`` of every answer
+sheet; on PostgreSQL the text ``json`` column is re-parsed per key read, 1.2 s at 200,000 answers
+(docs/scaling.md). Counters per (campaign, version, grid, question, answer) make that a sum over a few
+thousand rows; the grid in the key keeps the data scope (a township sums its own grids only).
+
+Every ORM insert of a ``Response`` adds its counts (``after_insert``, on the flush's connection, so a
+rolled-back answer leaves no count). One upsert per counter row, in a fixed order and each row once, so concurrent submissions to the same grid wait on each other row by row and never
+deadlock. Answers are never edited or deleted one by one (a campaign's counters go with it, ON DELETE
+CASCADE). Rows written by bulk SQL bypass the ORM: call ``rebuild`` afterwards.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from sqlalchemy import delete, event, select
+
+from forms import FormSchema
+from surveys.models import AnswerCount, FormVersion, Response
+
+SHEETS = ("", "")  # (question, value) of the row counting answer sheets
+ANSWERED = ""  # value of the row counting sheets that answered a question
+COUNTED_TYPES = ("single_choice", "yes_no", "rating")
+_layouts: dict[str, list[tuple[str, str]]] = {}
+
+
+def token(value) -> str:
+    """The stored form of one answer value (JSON, as in answers_json): "weekly" → '"weekly"', True → 'true'."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def layout(schema: FormSchema) -> list[tuple[str, str]]:
+    """(key, type) of the questions counted: every question is counted as answered; the options of
+    choices, yes/no and ratings are counted too, free text is not (one row per distinct text)."""
+    return [(spec.key, spec.type) for spec in schema.fields]
+
+
+def _layout_of_json(schema_json: str) -> list[tuple[str, str]]:
+    """Layouts cached by the schema text itself: a published version is frozen, and a cache keyed by
+    content cannot go stale."""
+    out = _layouts.get(schema_json)
+    if out is None:
+        if len(_layouts) > 256:
+            _layouts.clear()
+        out = _layouts[schema_json] = layout(FormSchema.from_dict(json.loads(schema_json)))
+    return out
+
+
+def tokens(fields: list[tuple[str, str]], answers: dict) -> Counter:
+    """(question, value) → 1 for one answer sheet. Same rules as the SQL this replaces: a question is
+    answered when its value is not null; a multiple choice counts each option chosen once."""
+    out = Counter([SHEETS])
+    answers = answers or {}
+    for key, kind in fields:
+        value = answers.get(key)
+        if value is None:
+            continue
+        out[(key, ANSWERED)] = 1
+        if kind == "multi_choice":
+            for v in set(value if isinstance(value, list) else [value]):
+                if v is not None:
+                    out[(key, token(v))] = 1
+        elif kind in COUNTED_TYPES:
+            out[(key, token(value))] = 1
+    return out
+
+
+_upserts: dict[str, object] = {}
+
+
+def _upsert(connection):
+    """INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n (PostgreSQL and SQLite ≥ 3.24), built once
+    per dialect and run as an executemany: a multi-row VALUES statement is compiled anew for every
+    answer sheet, which cost the public questionnaire ~20 % of its throughput (docs/scaling.md)."""
+    name = connection.dialect.name
+    stmt = _upserts.get(name)
+    if stmt is None:
+        if name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        t = AnswerCount.__table__
+        ins = insert(t)
+        stmt = _upserts[name] = ins.on_conflict_do_update(
+            index_elements=[t.c.campaign_id, t.c.form_version_id, t.c.grid_id, t.c.question, t.c.value],
+            set_={"n": t.c.n + ins.excluded.n},
+        )
+    return stmt
+
+
+def _rows(campaign_id, version_id, grid_id, counts: Counter) -> list[dict]:
+    return [
+        {"campaign_id": campaign_id, "form_version_id": version_id, "grid_id": grid_id or 0,
+         "question": q, "value": v, "n": n}
+        for (q, v), n in sorted(counts.items())  # fixed order: concurrent upserts lock rows alike
+    ]
+
+
+@event.listens_for(Response, "after_insert")
+def _count_answer(mapper, connection, target: Response) -> None:
+    version = target.__dict__.get("form_version")  # set by surveys.submit: no extra SELECT per answer
+    if version is not None and version.id == target.form_version_id:
+        schema_json = version.schema_json
+    else:
+        schema_json = connection.execute(
+            select(FormVersion.schema_json).where(FormVersion.id == target.form_version_id)
+        ).scalar_one()
+    counts = tokens(_layout_of_json(schema_json), target.answers_json)
+    connection.execute(_upsert(connection), _rows(target.campaign_id, target.form_version_id, target.grid_id, counts))
+
+
+def rebuild(connection, campaign_id: int, batch: int = 2000) -> int:
+    """Recount a campaign's counters from its stored answers (after bulk loads, or to repair).
+    Runs on a Core connection: no data scope, the caller decides. Returns the number of counter rows."""
+    connection.execute(delete(AnswerCount.__table__).where(AnswerCount.campaign_id == campaign_id))
+    schemas = {vid: _layout_of_json(text) for vid, text in connection.execute(
+        select(FormVersion.id, FormVersion.schema_json))}
+    totals: dict[tuple, Counter] = {}
+    r = Response.__table__
+    result = connection.execute(  # streamed; the option on the statement, not on the shared connection
+        select(r.c.form_version_id, r.c.grid_id, r.c.answers_json).where(r.c.campaign_id == campaign_id)
+        .execution_options(yield_per=batch)
+    )
+    for version_id, grid_id, answers in result:
+        fields = schemas[version_id]
+        if isinstance(answers, str):
+            answers = json.loads(answers)
+        totals.setdefault((version_id, grid_id or 0), Counter()).update(tokens(fields, answers))
+    rows = []
+    for (version_id, grid_id), counts in sorted(totals.items()):
+        rows.extend(_rows(campaign_id, version_id, grid_id, counts))
+    for i in range(0, len(rows), batch):
+        connection.execute(AnswerCount.__table__.insert(), rows[i:i + batch])
+    return len(rows)
+
+
+__all__ = ["ANSWERED", "SHEETS", "layout", "rebuild", "token", "tokens"]

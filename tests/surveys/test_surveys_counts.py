@@ -1,0 +1,96 @@
+"""Per-question counters (survey_answer_count): kept by every ORM insert, equal to counting the answers
+themselves, summed within the viewer's scope, and rebuilt identically from the stored answers."""
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from tests.surveys.conftest import unique
+
+SHEETS = [  # (grid key, answers)
+    ("b0", {"knows_worker": True, "q_reward": True, "q_report": "worker", "q_ways": ["board", "visit"], "note": "多宣传"}),
+    ("b0", {"knows_worker": False, "q_reward": False, "q_report": "nobody", "q_ways": [], "note": None}),
+    ("b1", {"knows_worker": True, "q_reward": True, "q_report": "worker", "q_ways": ["visit"]}),
+    ("other", {"knows_worker": True, "q_reward": False, "q_report": "worker", "q_ways": ["board"]}),
+    (None, {"knows_worker": False, "q_report": "nobody"}),
+]
+
+
+def _expected(sheets):
+    """Counted the slow way, straight from the answers (the rules of the former SQL)."""
+    out = {"_total": len(sheets)}
+    options = {"knows_worker": [True, False], "q_reward": [True, False], "q_report": ["worker", "nobody"],
+               "q_ways": ["board", "visit"], "note": []}
+    for key, opts in options.items():
+        values = [a.get(key) for _g, a in sheets]
+        answered = [v for v in values if v is not None]
+        counts = Counter()
+        for v in answered:
+            for x in (set(v) if isinstance(v, list) else [v]):
+                counts[x] += 1
+        out[key] = {"answered": len(answered), "options": [(o, counts[o]) for o in opts]}
+    return out
+
+
+def test_counters_match_answers_scope_and_rebuild(app, make_campaign, grids):
+    from portal.extensions import db
+    from portal.security.scope import Scope, request_cache, system_scope
+    from surveys.counts import rebuild
+    from surveys.models import AnswerCount, FormVersion, Response
+    from surveys.stats import question_counts
+    from surveys.versions import schema_of
+
+    cid, _slug, vid = make_campaign()
+    where = {"b0": grids["basic"][0], "b1": grids["basic"][1], "other": grids["other_basic"], None: None}
+    with app.app_context(), system_scope("test counters"):
+        for g, answers in SHEETS:
+            db.session.add(Response(campaign_id=cid, form_version_id=vid, grid_id=where[g], answers_json=answers,
+                                    idempotency_key=unique("c").ljust(32, "0")[:32]))
+        db.session.commit()
+        schema = schema_of(db.session.get(FormVersion, vid))
+        assert question_counts(db.session, cid, vid, schema) == _expected(SHEETS)
+        rows = lambda: sorted(tuple(r) for r in db.session.execute(  # noqa: E731
+            select(AnswerCount.grid_id, AnswerCount.question, AnswerCount.value, AnswerCount.n)
+            .where(AnswerCount.campaign_id == cid)))
+        kept = rows()
+        assert (0, "", "", 1) in kept  # the sheet without a grid is counted under grid 0
+        rebuild(db.session.connection(), cid)
+        db.session.commit()
+        assert rows() == kept
+        from portal.grid.models import Grid
+
+        town_path = db.session.get(Grid, grids["town"]).path
+        db.session.remove()
+    # A station of the township sees the counts of its own grids only (b0, b1: three sheets).
+    with app.test_request_context():
+        request_cache()["scope"] = Scope("subtree", prefix=town_path, grid_id=grids["town"])
+        got = question_counts(db.session, cid, vid, schema)
+        db.session.remove()
+    assert got == _expected([s for s in SHEETS if s[0] in ("b0", "b1")])
+
+
+def test_failed_submission_leaves_no_count(app, make_campaign, grids):
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.extensions import db
+    from portal.security.scope import system_scope
+    from surveys.models import AnswerCount, Response
+
+    cid, _slug, vid = make_campaign()
+    key = unique("dup").ljust(32, "0")[:32]
+    with app.app_context(), system_scope("test counters"):
+        db.session.add(Response(campaign_id=cid, form_version_id=vid, grid_id=grids["basic"][0],
+                                answers_json={"knows_worker": True}, idempotency_key=key))
+        db.session.commit()
+        db.session.add(Response(campaign_id=cid, form_version_id=vid, grid_id=grids["basic"][0],
+                                answers_json={"knows_worker": True}, idempotency_key=key))
+        try:
+            db.session.commit()
+            raise AssertionError("duplicate key accepted")
+        except IntegrityError:
+            db.session.rollback()
+        n = db.session.execute(select(AnswerCount.n).where(
+            AnswerCount.campaign_id == cid, AnswerCount.question == "knows_worker", AnswerCount.value == "true")).scalar()
+        db.session.remove()
+    assert n == 1
