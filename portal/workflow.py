@@ -7,6 +7,7 @@ timeline row, in one transaction.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from flask_appbuilder import Model
@@ -101,3 +102,20 @@ class StateMachine:
         )
         session.expire(obj, [self.state_attr])
         return t.target
+
+
+@contextlib.contextmanager
+def flashed_step(session, success_message, refused=(TransitionError,), on_refused=None):
+    """Run a view's workflow step: commit and flash success, or roll back and flash the translated
+    reason the step was refused (then ``on_refused()`` undoes anything outside the database)."""
+    from flask import flash
+
+    try:
+        yield
+        session.commit()
+        flash(str(success_message), "success")
+    except refused as e:
+        session.rollback()
+        if on_refused is not None:
+            on_refused()
+        flash(str(e), "danger")

@@ -32,7 +32,7 @@ from portal.reward.models import RewardClaim, RewardScale, TipOff, TipOffPhoto
 from portal.reward.photos import PhotoError, read_uploads, remove, store
 from portal.security import roles as R
 from portal.views_base import PortalModelView
-from portal.workflow import TransitionError
+from portal.workflow import TransitionError, flashed_step
 
 REVEAL_ROLES = {R.ADMIN, R.COMMITTEE_OFFICE}
 
@@ -129,13 +129,8 @@ class TipOffView(IdentityExportMixin, PortalModelView):
         sector = request.form.get("sector") or None
         if sector and sector not in SECTORS:
             sector = None
-        try:
+        with flashed_step(db.session, _("Assigned")):
             W.triage(db.session, tip, current_user, request.form.get("note"), station=station, sector=sector)
-            db.session.commit()
-            flash(_("Assigned"), "success")
-        except TransitionError as e:
-            db.session.rollback()
-            flash(str(e), "danger")
         return redirect(url_for("TipOffView.show", pk=pk))
 
     @expose("/step/<int:pk>", methods=["POST"])
@@ -145,18 +140,12 @@ class TipOffView(IdentityExportMixin, PortalModelView):
         tip = _get_or_404(TipOff, pk)
         action = request.form.get("action", "")
         stored = []
-        try:
-            stored = _step_photos(tip, action)
+        with flashed_step(db.session, _("Saved"), (TransitionError, PhotoError), on_refused=lambda: remove(stored)):
+            stored.extend(_step_photos(tip, action))
             W.step(db.session, tip, action, current_user, request.form.get("note"))
             reply = (request.form.get("public_reply") or "").strip()
             if reply:
                 tip.public_reply = reply[:2000]
-            db.session.commit()
-            flash(_("Saved"), "success")
-        except (TransitionError, PhotoError) as e:
-            db.session.rollback()
-            remove(stored)
-            flash(str(e), "danger")
         return redirect(url_for("TipOffView.show", pk=pk))
 
     @expose("/reveal/<int:pk>", methods=["POST"])
@@ -260,13 +249,8 @@ class RewardClaimView(IdentityExportMixin, PortalModelView):
 
     def _done(self, pk, fn):
         claim = _get_or_404(RewardClaim, pk)
-        try:
+        with flashed_step(db.session, _("Saved")):
             fn(claim)
-            db.session.commit()
-            flash(_("Saved"), "success")
-        except TransitionError as e:
-            db.session.rollback()
-            flash(str(e), "danger")
         return redirect(url_for("RewardClaimView.show", pk=pk))
 
     @expose("/review/<int:pk>", methods=["POST"])
