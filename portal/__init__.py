@@ -66,6 +66,15 @@ def _install_locale_selector(app: Flask) -> None:
     from portal.grid.labels import PERSON_ROLE_LABELS
 
     app.jinja_env.filters["portal_role"] = lambda v: str(PERSON_ROLE_LABELS.get(v, v))
+    from portal.listrows import list_rows
+
+    app.jinja_env.globals["portal_list_rows"] = list_rows
+    from portal.fragments import cached_fragment
+
+    app.jinja_env.globals["portal_cached"] = cached_fragment
+    from portal import links
+
+    links.install(app)
 
 
 def _render_error(code: int):

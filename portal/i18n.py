@@ -6,7 +6,8 @@ logged-in user's saved preference → the browser's Accept-Language → the defa
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
+from flask.globals import _cv_app
 
 MN = "mn_Mong_CN"
 # The portal's name in Mongolian for the bilingual header (APP_NAME holds the Chinese one). Draft
@@ -58,11 +59,59 @@ def select_locale() -> str:
     return _from_accept_language() or default
 
 
+_LOCALE_NAMES: dict = {}
+
+
 def current_locale() -> str:
-    try:
-        return str(get_locale() or "zh")
-    except Exception:
+    """The request's language as a string ("zh", "mn_Mong_CN").
+
+    Asked per cell on list pages (localized names): reads Flask-Babel's per-request value straight from
+    ``g`` (the same attribute ``get_locale`` and ``force_locale`` set) instead of through three context
+    proxies, and keeps each Locale's identifier (``str(Locale)`` rebuilds it every time).
+    """
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
         return "zh"
+    ns = app_ctx.g.__dict__.get("_flask_babel")
+    loc = getattr(ns, "babel_locale", None) if ns is not None else None
+    if loc is None:
+        try:
+            loc = get_locale()
+        except Exception:
+            return "zh"
+        if loc is None:
+            return "zh"
+    key = (loc.language, loc.territory, loc.script, loc.variant)
+    try:
+        return _LOCALE_NAMES[key]
+    except KeyError:
+        _LOCALE_NAMES[key] = name = str(loc)
+        return name
+
+
+def translations():
+    """The request's catalog, as ``flask_babel.get_translations()`` returns it, found without going
+    through ``g`` and the locale proxies when Flask-Babel has already loaded it (every template
+    ``_()`` asks for it)."""
+    app_ctx = _cv_app.get(None)
+    ns = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    domain = getattr(ns, "babel_domain", None) if ns is not None else None
+    if domain is not None:
+        found = domain.cache.get((current_locale(), domain.domain[0]))
+        if found is not None:
+            return found
+    return get_translations()
+
+
+def install_template_gettext(app) -> None:
+    """Flask-Babel's template callables (the same four) reading the catalog through ``translations``."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
 
 
 def is_mongolian() -> bool:
@@ -144,12 +193,25 @@ def format_day(value) -> str:
     return format_date(value, "yyyy-MM-dd", locale="en")
 
 
+_JS_STRINGS: dict = {}
+
+
 def js_strings() -> dict:
     """The texts FAB hard-codes in ab.js, Select2 and bootstrap-datepicker, in the page's language.
 
     Read by portal/static/js/anwang-i18n.js (loaded before ab.js), which installs them as the
-    Select2 and datepicker defaults. msgids: translations/fab/js_strings.py.
+    Select2 and datepicker defaults. msgids: translations/fab/js_strings.py. Built once per language
+    and process (60 lookups on every page otherwise); catalogs do not change while the process runs.
     """
+    loc = current_locale()
+    try:
+        return _JS_STRINGS[loc]
+    except KeyError:
+        _JS_STRINGS[loc] = out = _build_js_strings()
+        return out
+
+
+def _build_js_strings() -> dict:
     from flask_babel import gettext as _
 
     days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
@@ -307,6 +369,7 @@ def register_views(appbuilder) -> None:
     app = current_app._get_current_object()  # register_views runs inside create_app's app context
     app.after_request(_after_locale_view)
     app.jinja_env.globals["portal_js_strings"] = js_strings
+    install_template_gettext(app)
     app.jinja_env.filters["portal_day"] = format_day
     app.jinja_env.globals["app_name_mn"] = lambda: current_app.config.get("APP_NAME_MN", APP_NAME_MN)
     _translate_fab_security_labels(appbuilder)

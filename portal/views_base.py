@@ -11,13 +11,14 @@ import datetime as dt
 
 from flask import abort, current_app, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
-from flask_appbuilder.widgets import ListWidget
+from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWidget
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from portal import xlsx
 from portal.security.scope import request_cache
@@ -25,6 +26,23 @@ from portal.security.scope import request_cache
 # TimestampMixin's columns: FAB would label them "Created On"/"Changed On" (untranslated English)
 # wherever a view leaves show or search columns at FAB's default of "every column".
 TIMESTAMP_LABELS = {"created_on": _l("Created on"), "changed_on": _l("Changed on")}
+
+
+class CachedFilterConverter(SQLAFilterConverter):
+    """FAB's filter converter, answering each column once per interface.
+
+    FAB builds a ``Filters`` object three times per list request, and each converts every column of
+    the model to its filter instances (~25 columns: a few percent of a list page). The instances are
+    bound to the column and interface only and are never changed after creation, so they are kept.
+    """
+
+    def convert(self, col_name):
+        cache = self.datamodel.__dict__.setdefault("_portal_filter_cache", {})
+        try:
+            return cache[col_name]
+        except KeyError:
+            cache[col_name] = out = super().convert(col_name)
+            return out
 
 
 class PortalInterface(SQLAInterface):
@@ -36,6 +54,30 @@ class PortalInterface(SQLAInterface):
     """
 
     eager_relations: tuple = ()
+    filter_converter_class = CachedFilterConverter
+
+    #: columns the list page reads of the model itself (set by the view; None: load every column)
+    list_load_only: tuple | None = None
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        """FAB's list query, loading only the columns the list shows (plus keys): a 100-row page then
+        builds objects of ~9 columns instead of ~25."""
+        if select_columns or not self.list_load_only:
+            return super().query(filters, order_column, order_direction, page, page_size, select_columns,
+                                 outer_default_load)
+        base = self.session.query(self.obj)
+        count = self.query_count(base, filters)
+        query = self.apply_all(base, filters, order_column, order_direction, page, page_size)
+        return count, query.options(self._load_only_option()).all()
+
+    def _load_only_option(self):
+        # one option object per interface: options are immutable, and building one costs a little
+        try:
+            return self.__dict__["_load_only"]
+        except KeyError:
+            self.__dict__["_load_only"] = opt = load_only(*self.list_load_only)
+            return opt
 
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
@@ -44,6 +86,60 @@ class PortalInterface(SQLAInterface):
             loader = selectinload if prop.uselist else joinedload
             query = query.options(loader(getattr(self.obj, name)))
         return query
+
+
+# Search inputs whose HTML depends only on the view and the language (no rows, no request data).
+_STATIC_FIELDS = frozenset({
+    "StringField", "TextAreaField", "IntegerField", "DecimalField", "FloatField", "DateField",
+    "DateTimeField", "BooleanField", "HiddenField",
+})
+
+
+class PortalSearchWidget(SearchWidget):
+    """FAB's search widget with its translated texts computed once per view and language.
+
+    FAB translates every filter name of every search column on each list page (~80 lazy strings); the
+    column labels and filter names of a view are fixed, so they are kept per (filters, language). The
+    inputs themselves and the active filters are rendered per request as FAB does.
+    """
+
+    _texts: dict = {}
+
+    def __call__(self, **kwargs):
+        from portal.i18n import current_locale
+
+        form = self.template_args["form"]
+        cols = self.template_args["include_cols"]
+        key = (id(self.filters), tuple(cols), current_locale())
+        texts = self._texts.get(key)
+        if texts is None:
+            dict_filters = self.filters.get_search_filters()
+            texts = (
+                {col: str(form[col].label.text) for col in cols},
+                {col: [str(flt.name) for flt in dict_filters[col]] for col in cols},
+            )
+            if len(self._texts) < 10_000:
+                self._texts[key] = texts
+        kwargs["label_columns"], kwargs["search_filters"] = texts
+        fields = {}
+        for col in cols:
+            field = form[col]
+            # A GET's search form is unbound (FlaskForm binds only submitted forms), so a plain input is
+            # the same empty one on every request of the view in this language. Fields listing rows
+            # (a relation's select: whatever this user's scope holds now) are rendered every time.
+            if request.method == "GET" and type(field).__name__ in _STATIC_FIELDS:
+                fkey = key + (col,)
+                html = self._texts.get(fkey)
+                if html is None:
+                    html = field()
+                    if len(self._texts) < 10_000:
+                        self._texts[fkey] = html
+                fields[col] = html
+            else:
+                fields[col] = field()
+        kwargs["form_fields"] = fields
+        kwargs["active_filters"] = self.filters.get_filters_values_tojson()
+        return RenderTemplateWidget.__call__(self, **kwargs)
 
 
 class PortalListWidget(ListWidget):
@@ -55,6 +151,7 @@ class PortalListWidget(ListWidget):
 class PortalModelView(ModelView):
     list_template = "portal/model_list.html"
     list_widget = PortalListWidget
+    search_widget = PortalSearchWidget
     page_size = 25
     #: {column: {stored value: lazy label}} — shown in lists, detail pages and exports.
     value_labels: dict = {}
@@ -75,8 +172,27 @@ class PortalModelView(ModelView):
         self.label_columns = {**TIMESTAMP_LABELS, **(self.label_columns or {})}
         super().__init__(**kwargs)
         self.datamodel.eager_relations = self._lazy_list_relations()
+        self.datamodel.list_load_only = self._list_load_only()
         # Extra methods that need their own permission; FAB's defaults plus ours.
         self.base_permissions = list(dict.fromkeys((self.base_permissions or []) + ["can_export"]))
+
+    def _list_load_only(self) -> tuple | None:
+        """The model's columns a list row needs — listed columns, keys, foreign keys of listed
+        many-to-one relations — or None when a listed name is anything else (a property or method may
+        read any column)."""
+        mapper = self.datamodel.obj.__mapper__
+        if self.list_widget is not PortalListWidget or not self.list_columns:
+            return None
+        cols = {c.key for c in mapper.primary_key}
+        for name in self.list_columns:
+            if name in mapper.column_attrs:
+                cols.add(name)
+            elif name in mapper.relationships and not mapper.relationships[name].uselist:
+                for local in mapper.relationships[name].local_columns:
+                    cols.update(p.key for p in mapper.column_attrs if local in p.columns)
+            else:
+                return None
+        return tuple(getattr(self.datamodel.obj, c) for c in sorted(cols))
 
     def _lazy_list_relations(self) -> tuple:
         rels = self.datamodel.obj.__mapper__.relationships
@@ -206,7 +322,34 @@ class PortalModelView(ModelView):
             abort(404)
         return super().action_post()
 
-    def _get_list_widget(self, **kwargs):
-        widgets = super()._get_list_widget(**kwargs)
+    def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", page=None,
+                         page_size=None, widgets=None, **kwargs):
+        # FAB's _get_list_widget (baseviews.py), also handing the row objects to the widget: the rows
+        # are rendered from them directly (portal/listrows.py), not from FAB's per-cell dicts.
+        widgets = widgets or {}
+        actions = actions or self.actions
+        page_size = page_size or self.page_size
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        joined_filters = filters.get_joined_filters(self._base_filters)
+        count, lst = self.datamodel.query(joined_filters, order_column, order_direction, page=page,
+                                          page_size=page_size)
+        pks = [self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(lst)]
+        widgets["list"] = self.list_widget(
+            label_columns=self.label_columns,
+            include_columns=self.list_columns,
+            value_columns=self.datamodel.get_values(lst, self.list_columns),
+            items=lst,
+            order_columns=self.order_columns,
+            formatters_columns=self.formatters_columns,
+            page=page,
+            page_size=page_size,
+            count=count,
+            pks=pks,
+            actions=actions,
+            filters=filters,
+            modelview_name=self.__class__.__name__,
+            **kwargs,
+        )
         g.portal_import_endpoint = self.import_endpoint
         return widgets

@@ -6,6 +6,7 @@ subtree of node N" is one indexed prefix test (``path LIKE '/1/7/%'``) — the d
 from __future__ import annotations
 
 import enum
+import functools
 
 from flask_appbuilder import Model
 from sqlalchemy import (
@@ -51,6 +52,14 @@ KINDS_BY_LEVEL = {
 LEVEL_OF_KIND = {k.value: lvl for lvl, kinds in KINDS_BY_LEVEL.items() for k in kinds}
 
 
+
+@functools.cache
+def _localized_name():
+    # portal.i18n imports models; resolved once, not on every repr (a grid column shows it per row)
+    from portal.i18n import localized_name
+
+    return localized_name
+
 class Grid(Scoped, TimestampMixin, Model):
     """A node of the grid tree (网格): banner, township-level, village-level or basic grid."""
 
@@ -82,9 +91,7 @@ class Grid(Scoped, TimestampMixin, Model):
     __table_args__ = (Index("ix_grid_level_kind", "level", "kind"),)
 
     def __repr__(self) -> str:
-        from portal.i18n import localized_name
-
-        return localized_name(self)
+        return _localized_name()(self)
 
     @property
     def display_name(self) -> str:
@@ -173,9 +180,7 @@ class Person(Scoped, TimestampMixin, Model):
     grid = relationship("Grid", lazy="joined")
 
     def __repr__(self) -> str:
-        from portal.i18n import localized_name
-
-        return localized_name(self)
+        return _localized_name()(self)
 
     @property
     def display_name(self) -> str:

@@ -1,17 +1,34 @@
 """The portal's security manager: one-query user load, account lockout, login log."""
 from __future__ import annotations
 
+import functools
 import logging
 
 from flask import has_request_context
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Group, User
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.security.scope import request_cache
 
 log = logging.getLogger("portal.security")
+
+
+@functools.cache
+def _user_statement():
+    # Built once: the statement and its options are immutable, and SQLAlchemy keeps the cache key it
+    # computed on the object, so each request only binds the id.
+    return (
+        select(User)
+        .where(User.id == bindparam("pk"))
+        .options(
+            joinedload(User.roles),
+            joinedload(User.groups).joinedload(Group.roles),
+            joinedload(User.profile),
+        )
+        .execution_options(skip_scope=True)
+    )
 
 
 class PortalSecurityManager(SecurityManager):
@@ -27,17 +44,7 @@ class PortalSecurityManager(SecurityManager):
             pk = int(pk)
         except (TypeError, ValueError):
             return None
-        stmt = (
-            select(User)
-            .where(User.id == pk)
-            .options(
-                joinedload(User.roles),
-                joinedload(User.groups).joinedload(Group.roles),
-                joinedload(User.profile),
-            )
-            .execution_options(skip_scope=True)
-        )
-        user = self.session.execute(stmt).unique().scalar_one_or_none()
+        user = self.session.execute(_user_statement(), {"pk": pk}).unique().scalar_one_or_none()
         if user is not None and user.is_active:
             return user
         return None
@@ -52,6 +59,27 @@ class PortalSecurityManager(SecurityManager):
             self.session.commit()
             log.warning("account %s locked after %s failed logins", username, user.fail_login_count)
         return result
+
+    def _has_view_access(self, user, permission_name, view_name):
+        # Builtin roles are configuration (portal/security/roles.py): their answer for a (roles,
+        # permission, view) never changes while the process runs, so it is computed once — FAB tests
+        # each role's regular expressions on every check. Users with a role kept in the database are
+        # asked FAB's way every time (a role's permissions may be edited).
+        roles = self.get_user_roles(user)
+        builtin = self.builtin_roles
+        if not all(r.name in builtin for r in roles):
+            return super()._has_view_access(user, permission_name, view_name)
+        key = (tuple(sorted(r.name for r in roles)), permission_name, view_name)
+        try:
+            return self._builtin_access[key]
+        except AttributeError:
+            self._builtin_access = {}
+        except KeyError:
+            pass
+        allowed = any(self._has_access_builtin_roles(r, permission_name, view_name) for r in roles)
+        if len(self._builtin_access) < 100_000:
+            self._builtin_access[key] = allowed
+        return allowed
 
     def get_user_roles(self, user):
         if not user.is_authenticated:

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import has_request_context
+from flask.globals import _cv_request
 from sqlalchemy import event, false, true
 from sqlalchemy.orm import Session, with_loader_criteria
 
@@ -117,10 +118,14 @@ def in_system_scope() -> bool:
 
 
 def request_cache() -> dict:
-    """A dict that lives exactly as long as the current request (``g`` may outlive it in tests)."""
-    from flask import request
+    """A dict that lives exactly as long as the current request (``g`` may outlive it in tests).
 
-    return request.environ.setdefault("portal.cache", {})
+    Read through the request context variable, not the ``request`` proxy: it is asked hundreds of
+    times on a list page."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError("request_cache() outside a request")
+    return ctx.request.environ.setdefault("portal.cache", {})
 
 
 def scope_for_user(user) -> Scope:
