@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
-from flask.globals import _cv_app
+from flask.globals import _cv_app, _cv_request
 
 MN = "mn_Mong_CN"
 # The portal's name in Mongolian for the bilingual header (APP_NAME holds the Chinese one). Draft
@@ -125,7 +125,7 @@ def html_lang() -> str:
 def localized_name(obj) -> str:
     """The Mongolian form when the page is Mongolian and one exists, else the Chinese."""
     zh = getattr(obj, "name_zh", None) or ""
-    if has_request_context() and is_mongolian():
+    if _cv_request.get(None) is not None and current_locale().startswith("mn"):
         mn = getattr(obj, "name_mn", None)
         if mn:
             return mn

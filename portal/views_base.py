@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, current_app, g, has_request_context, redirect, request, url_for
+from flask import abort, current_app, g, has_app_context, redirect, request, session, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from portal import xlsx
-from portal.security.scope import request_cache
+from portal.i18n import current_locale
 
 # TimestampMixin's columns: FAB would label them "Created On"/"Changed On" (untranslated English)
 # wherever a view leaves show or search columns at FAB's default of "every column".
@@ -208,21 +208,34 @@ class PortalModelView(ModelView):
                 return "、".join(str(labels.get(v, v)) for v in value.strip(",").split(",") if v)
             return str(labels.get(value, value))
 
+        seen: dict = {}
+
         def fmt(value):
-            # A coded column holds a handful of values: translate each once per request (the locale is
-            # fixed for a request), not once per cell — 300 lazy-string lookups on a 100-row unit list.
-            if not has_request_context():
+            # A coded column holds a handful of values: each is translated once per language and process
+            # (catalogs do not change while it runs), not once per cell — 300 lazy-string lookups on a
+            # 100-row unit list. Outside an app context nothing is translated, so nothing is kept.
+            if not has_app_context():
                 return label(value)
-            cache = request_cache().setdefault(("labels", id(labels)), {})
+            key = (current_locale(), value)
             try:
-                return cache[value]
+                return seen[key]
             except KeyError:
-                cache[value] = out = label(value)
+                out = label(value)
+                if len(seen) < 10_000:
+                    seen[key] = out
                 return out
             except TypeError:  # unhashable
                 return label(value)
 
         return fmt
+
+    def update_redirect(self):
+        # FAB's history stack never repeats the page on top, yet it reassigns the session each time,
+        # which re-signs and re-sends the cookie on every list page: skip the no-op.
+        history = session.get("page_history")
+        if history and history[-1] == request.url:
+            return
+        super().update_redirect()
 
     # -- export -------------------------------------------------------------------------------------
     def export_getters(self):
