@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from benchmarks.baselines import minimal_app
 from benchmarks.dataset import ADMIN_PASSWORD, DEMO_PASSWORD
-from benchmarks.registry import benchmark, ratio, time_calls
+from benchmarks.registry import benchmark, ratio, time_interleaved
 from benchmarks.servers import gunicorn
 
 PORTAL_URL = "/unitview/list/?psize_UnitView=100"
@@ -45,14 +45,14 @@ def unit_list(ctx) -> dict:
     admin = login(ctx.app, "admin", ADMIN_PASSWORD)
     first_unit = "示例单位00001"
     station = login(ctx.app, "station", DEMO_PASSWORD)
-    measures = {
-        "portal": time_calls(_getter(admin, PORTAL_URL, first_unit), ctx.runs, ctx.warmup),
+    # Interleaved: each round requests every page once, so load drift on a shared machine hits all alike.
+    measures = time_interleaved({
+        "portal": _getter(admin, PORTAL_URL, first_unit),
         # the same page under a township's data scope (subtree filter on count and page queries)
-        "portal_station_scope": time_calls(_getter(station, PORTAL_URL, "/unitview/show/"), ctx.runs, ctx.warmup),
-        "baseline_b_stock_fab": time_calls(_getter(admin, STOCK_URL, first_unit), ctx.runs, ctx.warmup),
-        "baseline_a_minimal_flask": time_calls(
-            _getter(minimal_app(ctx.url).test_client(), BASELINE_A_URL, first_unit), ctx.runs, ctx.warmup),
-    }
+        "portal_station_scope": _getter(station, PORTAL_URL, "/unitview/show/"),
+        "baseline_b_stock_fab": _getter(admin, STOCK_URL, first_unit),
+        "baseline_a_minimal_flask": _getter(minimal_app(ctx.url).test_client(), BASELINE_A_URL, first_unit),
+    }, ctx.runs, ctx.warmup)
     ratios = {
         "portal/a": ratio(measures["portal"], measures["baseline_a_minimal_flask"]),
         "portal/b": ratio(measures["portal"], measures["baseline_b_stock_fab"]),
@@ -73,15 +73,14 @@ def unit_list(ctx) -> dict:
 def _through_gunicorn(ctx, marker: str) -> dict:
     """The same pages through a real gunicorn (gunicorn.conf.py, 2 workers), one keep-alive client."""
     measures = {}
-    with gunicorn("portal:create_app()", ctx.env, workers=2, ready_path="/health") as base:
+    # Both servers up at once and requested in alternation (the stock view (b) exists only in-process).
+    with gunicorn("portal:create_app()", ctx.env, workers=2, ready_path="/health") as base, \
+            gunicorn("benchmarks.baselines:minimal_app()", ctx.env, workers=2, ready_path=BASELINE_A_URL) as base_a:
         opener = _http_login(base, "admin", ADMIN_PASSWORD)
-        measures["portal"] = time_calls(_http_getter(opener, base + PORTAL_URL, marker), ctx.runs, ctx.warmup)
-        measures["baseline_b_stock_fab"] = None  # the stock view is registered only in the in-process app
-    with gunicorn("benchmarks.baselines:minimal_app()", ctx.env, workers=2, ready_path=BASELINE_A_URL) as base:
-        opener = urllib.request.build_opener()
-        measures["baseline_a_minimal_flask"] = time_calls(
-            _http_getter(opener, base + BASELINE_A_URL, marker), ctx.runs, ctx.warmup)
-    measures = {k: v for k, v in measures.items() if v}
+        measures = time_interleaved({
+            "portal": _http_getter(opener, base + PORTAL_URL, marker),
+            "baseline_a_minimal_flask": _http_getter(urllib.request.build_opener(), base_a + BASELINE_A_URL, marker),
+        }, ctx.runs, ctx.warmup)
     return {"measures": measures, "ratios": {"portal/a": ratio(measures["portal"], measures["baseline_a_minimal_flask"])}}
 
 

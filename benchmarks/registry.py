@@ -55,6 +55,23 @@ def time_calls(call: Callable[[], object], runs: int, warmup: int) -> dict:
     return stats(samples)
 
 
+def time_interleaved(calls: dict[str, Callable[[], object]], runs: int, warmup: int) -> dict[str, dict]:
+    """Medians of ``runs`` rounds in which every call runs once, in turn (after ``warmup`` rounds).
+
+    On a shared machine the load drifts over seconds; timing the portal and its baseline in alternation
+    puts both under the same drift, so their ratio holds where back-to-back blocks would not."""
+    for _ in range(warmup):
+        for call in calls.values():
+            call()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(runs):
+        for name, call in calls.items():
+            t0 = time.perf_counter()
+            call()
+            samples[name].append(time.perf_counter() - t0)
+    return {name: stats(s) for name, s in samples.items()}
+
+
 def ratio(measure: dict, baseline: dict, key: str = "median_ms") -> float | None:
     if not baseline or not baseline.get(key):
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -191,6 +192,15 @@ def _add_scope_criteria(state) -> None:
     scope = current_scope()
     if scope.unrestricted:
         return
+    options = _scope_options(scope, len(SCOPED_MODELS))
+    if options:
+        state.statement = state.statement.options(*options)
+
+
+@functools.lru_cache(maxsize=4096)
+def _scope_options(scope: Scope, n_models: int) -> tuple:
+    """The loader criteria of one scope, built once per process: they are immutable and depend on the
+    scope alone (16 options per statement otherwise, rebuilt on every query of every request)."""
     options = []
     if scope.kind == "subtree":
         # Lambda form so the rule is rebuilt for aliases too (aliased(Grid) in a join). The only
@@ -206,8 +216,7 @@ def _add_scope_criteria(state) -> None:
             if crit is None:
                 continue
             options.append(with_loader_criteria(model, crit, include_aliases=True))
-    if options:
-        state.statement = state.statement.options(*options)
+    return tuple(options)
 
 
 def _check_writes(session, flush_context, instances) -> None:

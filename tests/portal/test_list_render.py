@@ -3,8 +3,7 @@
 The fast paths (benchmarks/profile_page.py showed where a list page's time went): rows rendered in
 Python (portal/listrows.py), the navbar and asset links kept per user/language (portal/fragments.py),
 page/sort links built once per page (portal/links.py), search texts and plain inputs kept per view
-(views_base.PortalSearchWidget), list queries loading only the listed columns. Each is switched off
-here and the page compared, for several views, users, languages, filters and orders.
+(views_base.PortalSearchWidget). Each is switched off here and the page compared, for several views, users, languages, filters and orders.
 """
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ def _normal(html: str) -> str:
 
 @contextlib.contextmanager
 def plain_fab(app):
-    """FAB's template loop, filters and widgets; no fragment cache; full-row list queries."""
+    """FAB's template loop, filters and widgets; no fragment cache."""
     from portal.extensions import appbuilder
     from portal.views_base import PortalModelView
 
@@ -32,22 +31,20 @@ def plain_fab(app):
     saved_rows, saved_ttl = env.globals["portal_list_rows"], app.config.get("FRAGMENT_CACHE_TTL")
     saved_filters = {n: env.filters[n] for n in app.extensions["portal.fab_link_filters"]}
     views = [v for v in appbuilder.baseviews if isinstance(v, PortalModelView)]
-    saved_views = [(v, v.search_widget, v.datamodel.list_load_only) for v in views]
+    saved_views = [(v, v.search_widget) for v in views]
     env.globals["portal_list_rows"] = lambda *a, **k: None
     app.config["FRAGMENT_CACHE_TTL"] = 0
     env.filters.update(app.extensions["portal.fab_link_filters"])
     for v in views:
         v.search_widget = SearchWidget
-        v.datamodel.list_load_only = None
     try:
         yield
     finally:
         env.globals["portal_list_rows"] = saved_rows
         app.config["FRAGMENT_CACHE_TTL"] = saved_ttl
         env.filters.update(saved_filters)
-        for v, widget, load_only in saved_views:
+        for v, widget in saved_views:
             v.search_widget = widget
-            v.datamodel.list_load_only = load_only
 
 
 URLS = [
