@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
+from flask_babel import gettext as _babel_gettext
+from flask_babel.speaklater import LazyString
 from flask.globals import _cv_app, _cv_request
 
 MN = "mn_Mong_CN"
@@ -103,10 +105,27 @@ def translations():
     return get_translations()
 
 
+def text(s) -> str:
+    """``str(s)``; a ``lazy_gettext`` string is looked up in the catalog directly (Flask-Babel's
+    ``LazyString.__str__`` goes through ``gettext`` and three context proxies)."""
+    if type(s) is LazyString and s._func is _babel_gettext and len(s._args) == 1:
+        msg = translations().ugettext(s._args[0])
+        return msg % s._kwargs if s._kwargs else msg
+    return str(s)
+
+
+def _template_gettext(s):
+    # FAB's templates pass lazy strings to _() (action names, labels): translating the msgid once is
+    # what the double lookup amounted to
+    if type(s) is LazyString:
+        return text(s)
+    return translations().ugettext(s)
+
+
 def install_template_gettext(app) -> None:
     """Flask-Babel's template callables (the same four) reading the catalog through ``translations``."""
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: translations().ugettext(s),
+        gettext=_template_gettext,
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         newstyle=True,
         pgettext=lambda c, s: translations().upgettext(c, s),

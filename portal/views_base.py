@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import xlsx
-from portal.i18n import current_locale
+from portal.i18n import current_locale, text
 
 # TimestampMixin's columns: FAB would label them "Created On"/"Changed On" (untranslated English)
 # wherever a view leaves show or search columns at FAB's default of "every column".
@@ -83,7 +83,7 @@ class PortalSearchWidget(SearchWidget):
     _texts: dict = {}
 
     def __call__(self, **kwargs):
-        from portal.i18n import current_locale
+        from portal.i18n import current_locale, text
 
         form = self.template_args["form"]
         cols = self.template_args["include_cols"]
@@ -120,9 +120,18 @@ class PortalSearchWidget(SearchWidget):
 
 
 class PortalListWidget(ListWidget):
-    """FAB's list widget with the per-row action buttons built once per page (same HTML)."""
+    """FAB's list widget with the rows rendered in Python and the per-row action buttons built once per
+    page (same HTML: tests/portal/test_list_render.py)."""
 
     template = "portal/widgets/list.html"
+
+    def __call__(self, **kwargs):
+        # Column headers as plain text, each translated once (the template escapes each lazy label,
+        # and escaping a lazy string translates it again).
+        labels = kwargs.get("label_columns", self.template_args.get("label_columns")) or {}
+        cols = kwargs.get("include_columns", self.template_args.get("include_columns")) or ()
+        kwargs["label_columns"] = {**labels, **{c: text(labels[c]) for c in cols if c in labels}}
+        return super().__call__(**kwargs)
 
 
 class PortalModelView(ModelView):
