@@ -148,7 +148,14 @@ def top_up_units(ctx: Context, total: int) -> int:
 
 
 def analyze(engine) -> None:
-    """Fresh planner statistics after bulk loads, as an operator would run after an import."""
+    """Fresh planner statistics after bulk loads, as an operator would run after an import.
+
+    On PostgreSQL also VACUUM, as autovacuum does soon after a bulk insert (PostgreSQL ≥ 13 vacuums on
+    inserts): it sets the visibility map, without which no count can be answered from an index."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+        return
     with engine.connect() as conn:
         conn.execute(sa.text("ANALYZE"))
         conn.commit()
