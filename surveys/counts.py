@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, text
 
 from forms import FormSchema
 from surveys.models import AnswerCount, FormVersion, Response
@@ -67,27 +67,16 @@ def tokens(fields: list[tuple[str, str]], answers: dict) -> Counter:
     return out
 
 
-_upserts: dict[str, object] = {}
-
-
-def _upsert(connection):
-    """INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n (PostgreSQL and SQLite ≥ 3.24), built once
-    per dialect and run as an executemany: a multi-row VALUES statement is compiled anew for every
-    answer sheet, which cost the public questionnaire ~20 % of its throughput (docs/scaling.md)."""
-    name = connection.dialect.name
-    stmt = _upserts.get(name)
-    if stmt is None:
-        if name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        t = AnswerCount.__table__
-        ins = insert(t)
-        stmt = _upserts[name] = ins.on_conflict_do_update(
-            index_elements=[t.c.campaign_id, t.c.form_version_id, t.c.grid_id, t.c.question, t.c.value],
-            set_={"n": t.c.n + ins.excluded.n},
-        )
-    return stmt
+# INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n, the same text on PostgreSQL and SQLite ≥ 3.24, run
+# as an executemany. A textual statement because SQLAlchemy cannot cache the compiled form of the
+# dialects' ``on_conflict_do_update`` constructs: it was compiled anew for every answer sheet (~0.5 ms);
+# a multi-row VALUES statement built per sheet cost the public questionnaire ~20 % (docs/scaling.md).
+_UPSERT = text(
+    "INSERT INTO survey_answer_count (campaign_id, form_version_id, grid_id, question, value, n) "
+    "VALUES (:campaign_id, :form_version_id, :grid_id, :question, :value, :n) "
+    "ON CONFLICT (campaign_id, form_version_id, grid_id, question, value) "
+    "DO UPDATE SET n = survey_answer_count.n + excluded.n"
+)
 
 
 def _rows(campaign_id, version_id, grid_id, counts: Counter) -> list[dict]:
@@ -100,15 +89,20 @@ def _rows(campaign_id, version_id, grid_id, counts: Counter) -> list[dict]:
 
 @event.listens_for(Response, "after_insert")
 def _count_answer(mapper, connection, target: Response) -> None:
-    version = target.__dict__.get("form_version")  # set by surveys.submit: no extra SELECT per answer
-    if version is not None and version.id == target.form_version_id:
-        schema_json = version.schema_json
+    schema = getattr(target, "counted_schema", None)  # set by surveys.submit: no extra SELECT per answer
+    if schema is not None:
+        fields = layout(schema)
     else:
-        schema_json = connection.execute(
-            select(FormVersion.schema_json).where(FormVersion.id == target.form_version_id)
-        ).scalar_one()
-    counts = tokens(_layout_of_json(schema_json), target.answers_json)
-    connection.execute(_upsert(connection), _rows(target.campaign_id, target.form_version_id, target.grid_id, counts))
+        version = target.__dict__.get("form_version")
+        if version is not None and version.id == target.form_version_id:
+            schema_json = version.schema_json
+        else:
+            schema_json = connection.execute(
+                select(FormVersion.schema_json).where(FormVersion.id == target.form_version_id)
+            ).scalar_one()
+        fields = _layout_of_json(schema_json)
+    counts = tokens(fields, target.answers_json)
+    connection.execute(_UPSERT, _rows(target.campaign_id, target.form_version_id, target.grid_id, counts))
 
 
 def rebuild(connection, campaign_id: int, batch: int = 2000) -> int:

@@ -13,17 +13,17 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, cast, exists, literal, or_, select
 from wtforms import HiddenField, StringField
 
-from forms import build_form_class
+from forms import answers_from_form
 from forms.schema import text_for
 from portal.extensions import db
 from portal.grid.models import Grid
 from surveys import submit
 from surveys.limits import limiter, submission_limit
-from surveys.models import Campaign, campaign_grid
-from surveys.versions import schema_of
+from surveys.models import Campaign, FormVersion, campaign_grid
+from surveys.versions import cached_schema, form_class_of, schema_of
 
 bp = Blueprint("surveys", __name__, template_folder="templates", static_folder="static",
                static_url_path="/survey-static")
@@ -49,30 +49,55 @@ def _locale() -> str:
     return loc if loc in LANGS else "zh"
 
 
-def _campaign(slug: str) -> Campaign:
-    c = db.session.execute(select(Campaign).where(Campaign.slug == slug)).scalar_one_or_none()
+# What a public page needs of a campaign and its questionnaire version, in one statement built once.
+# Campaigns and form versions are not grid data (not ``Scoped``): the statement runs on the session's
+# connection, without the ORM's per-statement work. The schema text is read with the row but parsed
+# only once per version (``surveys.versions.cached_schema``).
+_CAMPAIGN = (
+    select(Campaign.id, Campaign.slug, Campaign.title_zh, Campaign.title_mn, Campaign.start_date,
+           Campaign.end_date, Campaign.active, Campaign.form_version_id, FormVersion.schema_hash,
+           FormVersion.schema_json, FormVersion.published)
+    .join(FormVersion, FormVersion.id == Campaign.form_version_id)
+    .where(Campaign.slug == bindparam("slug"))
+)
+
+
+def _campaign(slug: str):
+    """The campaign as a read-only row (``id``, titles, dates, ``active``, ``form_version_id``, its
+    version's ``schema_hash``, ``schema_json``, ``published``); 404 if there is none."""
+    c = db.session.connection().execute(_CAMPAIGN, {"slug": slug}).first()
     if c is None:
         abort(404)
     return c
 
 
-def _grid(campaign: Campaign, code: str | None):
-    """The grid the answer counts for, if the QR code named one inside the campaign's target grids."""
+def _is_open(campaign, today) -> bool:
+    return bool(campaign.active) and campaign.start_date <= today <= campaign.end_date
+
+
+# The grid of a QR code and whether it lies inside the campaign: a target is the grid itself or one of
+# its ancestors, i.e. an id on its path ("/1/7/15/"); a campaign without targets takes any grid. Asked
+# of the database in the same statement: loading campaign.target_grids is every village of a
+# banner-wide campaign. Grid is grid data: this runs through the ORM session, under the visitor's data
+# scope (anonymous: active grids only).
+_TARGETS = select(campaign_grid.c.grid_id).where(campaign_grid.c.campaign_id == bindparam("campaign"))
+_GRID = (
+    select(Grid.id, Grid.name_zh, Grid.name_mn, or_(
+        ~exists(_TARGETS),
+        exists(_TARGETS.where(Grid.path.contains(literal("/") + cast(campaign_grid.c.grid_id, String) + literal("/")))),
+    ).label("inside"))
+    .where(Grid.code == bindparam("code"), Grid.active.is_(True))
+    .order_by(Grid.level.desc()).limit(1)
+)
+
+
+def _grid(campaign, code: str | None):
+    """The grid the answer counts for (a row: ``id``, ``name_zh``, ``name_mn``), if the QR code named one
+    inside the campaign's target grids."""
     if not code or len(code) > 20:
         return None
-    grid = db.session.execute(
-        select(Grid).where(Grid.code == code, Grid.active.is_(True)).order_by(Grid.level.desc())
-    ).scalars().first()
-    if grid is None:
-        return None
-    # A target is the grid itself or one of its ancestors (ids on its path); no targets: any grid. Asked
-    # of the database: loading campaign.target_grids is every village of a banner-wide campaign.
-    targets = select(campaign_grid.c.grid_id).where(campaign_grid.c.campaign_id == campaign.id)
-    inside = select(Grid.id).where(Grid.id.in_(targets), Grid.id.in_(grid.ancestor_ids)).limit(1)
-    if db.session.execute(inside).first() is None and \
-            db.session.execute(select(Grid.id).where(Grid.id.in_(targets)).limit(1)).first() is not None:
-        return None
-    return grid
+    row = db.session.execute(_GRID, {"campaign": campaign.id, "code": code}).first()
+    return row if row is not None and row.inside else None
 
 
 def _page(template, campaign, status=200, **ctx):
@@ -90,18 +115,22 @@ def _form_page(campaign, schema, form, grid, status=200, messages=()):
                  messages=list(messages))
 
 
-def _thanks(campaign, response, status=200):
-    schema = schema_of(response.form_version) if response is not None else None
-    return _page("surveys/thanks.html", campaign, status, review=_review(schema, response))
+def _thanks(campaign, schema=None, answers=None, status=200):
+    return _page("surveys/thanks.html", campaign, status, review=_review(schema, answers))
 
 
-def _review(schema, response):
+def _thanks_for(campaign, response):
+    """The thank-you page of an answer stored earlier (a retry with the same idempotency key)."""
+    return _thanks(campaign, schema_of(response.form_version), response.answers_json)
+
+
+def _review(schema, answers):
     """Knowledge questions with the correct answer, and whether this respondent got it."""
-    if schema is None or response is None:
+    if schema is None or answers is None:
         return []
     from forms.schema import visible_keys
 
-    loc, answers = _locale(), response.answers_json or {}
+    loc = _locale()
     shown = visible_keys(schema, answers)
     items = []
     for spec in schema.fields:
@@ -122,10 +151,10 @@ def _review(schema, response):
 @limiter.limit(submission_limit, methods=["POST"])
 def survey(slug):
     campaign = _campaign(slug)
-    version = campaign.form_version
-    schema = schema_of(version)
+    schema = cached_schema(campaign.form_version_id, campaign.schema_hash, campaign.schema_json)
+    form_class = form_class_of(campaign.form_version_id, campaign.schema_hash, schema, _locale(), SurveyFormBase)
     grid = _grid(campaign, request.args.get("grid"))
-    open_now = campaign.is_open(_today()) and version.published
+    open_now = _is_open(campaign, _today()) and campaign.published
     token = request.cookies.get(DEVICE_COOKIE)
 
     if request.method == "GET":
@@ -133,37 +162,51 @@ def survey(slug):
             return _page("surveys/closed.html", campaign)
         if submit.device_used(db.session, campaign.id, token):
             return _page("surveys/already.html", campaign)
-        form = build_form_class(schema, _locale(), base=SurveyFormBase)(formdata=None)
+        form = form_class(formdata=None)
         form.idempotency_key.data = submit.new_key()
         return _with_cookie(_form_page(campaign, schema, form, grid), token)
 
-    form = build_form_class(schema, _locale(), base=SurveyFormBase)()
+    form = form_class()
     key = request.form.get("idempotency_key", "")
     if request.form.get(HONEYPOT):
-        return _thanks(campaign, None)  # a bot: look successful, store nothing
-    earlier = submit.find_by_key(db.session, key)
-    if earlier is not None and earlier.campaign_id == campaign.id:
-        return _thanks(campaign, earlier)
+        return _thanks(campaign)  # a bot: look successful, store nothing
+
+    def earlier():
+        """A retry of an answer already stored under this key gets its thank-you page again, whatever
+        has changed since. Asked only before refusing: on the way to storing, the key's unique
+        constraint answers the same question (``submit.store``) without a SELECT per answer."""
+        found = submit.find_by_key(db.session, key)
+        return found if found is not None and found.campaign_id == campaign.id else None
+
     if not open_now:
+        if (found := earlier()) is not None:
+            return _thanks_for(campaign, found)
         form.validate()
         return _form_page(campaign, schema, form, grid, 400,
                           [_l("This questionnaire is closed: answers are no longer accepted.")])
     if submit.device_used(db.session, campaign.id, token):
+        if (found := earlier()) is not None:
+            return _thanks_for(campaign, found)
         return _page("surveys/already.html", campaign)
     problems = []
     if not submit.KEY_RE.match(key or ""):
         problems.append(_l("The page was altered or is out of date. Please check your answers and send again."))
         form.idempotency_key.data = submit.new_key()
     if not form.validate() or problems:
+        if (found := earlier()) is not None:
+            return _thanks_for(campaign, found)
         if form.errors and not problems:
             problems.append(_l("Some answers are missing or not valid: see the marked questions."))
         return _form_page(campaign, schema, form, grid, 400, problems)
     if not token:
         token = submit.new_key()
-    outcome, response = submit.store(db.session, campaign, schema, form, grid.id if grid else None, key, token)
+    answers = answers_from_form(form, schema)
+    outcome, response = submit.store(db.session, campaign, schema, answers, grid.id if grid else None, key, token)
     if outcome == "device":
         return _page("surveys/already.html", campaign)
-    return _with_cookie(_thanks(campaign, response), token)
+    if outcome == "duplicate":
+        return _with_cookie(_thanks_for(campaign, response), token)
+    return _with_cookie(_thanks(campaign, schema, answers), token)
 
 
 def _with_cookie(page, token):

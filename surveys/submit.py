@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from forms import answers_from_form, score
+from forms import score
 from portal.core.models import utcnow
 from surveys.models import KNOWS_WORKER_KEY, DeviceToken, Response
 
@@ -43,24 +43,27 @@ def device_used(session, campaign_id: int, token: str | None) -> bool:
     return session.get(DeviceToken, (campaign_id, device_hash(campaign_id, token))) is not None
 
 
-def build_response(campaign, version, schema, answers: dict, grid_id, key: str) -> Response:
+def build_response(campaign_id: int, version_id: int, schema, answers: dict, grid_id, key: str) -> Response:
     correct, knowledge = score(schema, answers)
     knows = answers.get(KNOWS_WORKER_KEY)
-    return Response(
-        campaign_id=campaign.id, form_version_id=version.id, form_version=version, grid_id=grid_id, submitted_at=utcnow(),
+    response = Response(
+        campaign_id=campaign_id, form_version_id=version_id, grid_id=grid_id, submitted_at=utcnow(),
         answers_json=answers, correct_count=correct, knowledge_count=knowledge,
         knows_worker=knows if isinstance(knows, bool) else None, idempotency_key=key,
     )
+    response.counted_schema = schema  # surveys.counts reads the questions from it: no SELECT of the version
+    return response
 
 
-def store(session, campaign, schema, form, grid_id, key: str, token: str | None):
-    """Insert the response and the device mark in one transaction.
+def store(session, campaign, schema, answers: dict, grid_id, key: str, token: str | None):
+    """Insert the response and the device mark in one transaction (with the answer's counters,
+    ``surveys.counts``). ``campaign`` needs ``id`` and ``form_version_id``; ``answers`` come from
+    ``forms.answers_from_form``.
 
     Returns ("stored", response), ("duplicate", response) for a retry with the same key, or
     ("device", None) when this device already answered (a race lost on the device table).
     """
-    answers = answers_from_form(form, schema)
-    response = build_response(campaign, campaign.form_version, schema, answers, grid_id, key)
+    response = build_response(campaign.id, campaign.form_version_id, schema, answers, grid_id, key)
     session.add(response)
     if token:
         session.add(DeviceToken(campaign_id=campaign.id, token_hash=device_hash(campaign.id, token)))
