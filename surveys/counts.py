@@ -6,7 +6,8 @@ sheet; on PostgreSQL the text ``json`` column is re-parsed per key read, 1.2 s a
 thousand rows; the grid in the key keeps the data scope (a township sums its own grids only).
 
 Every ORM insert of a ``Response`` adds its counts (``after_insert``, on the flush's connection, so a
-rolled-back answer leaves no count). One upsert per counter row, in a fixed order and each row once, so concurrent submissions to the same grid wait on each other row by row and never
+rolled-back answer leaves no count); the public questionnaire inserts without the ORM and calls
+``add_sheet`` in the same transaction. One upsert per counter row, in a fixed order and each row once, so concurrent submissions to the same grid wait on each other row by row and never
 deadlock. Answers are never edited or deleted one by one (a campaign's counters go with it, ON DELETE
 CASCADE). Rows written by bulk SQL bypass the ORM: call ``rebuild`` afterwards.
 """
@@ -87,22 +88,23 @@ def _rows(campaign_id, version_id, grid_id, counts: Counter) -> list[dict]:
     ]
 
 
+def add_sheet(connection, campaign_id: int, version_id: int, grid_id, fields: list[tuple[str, str]],
+              answers: dict) -> None:
+    """Count one answer sheet, on ``connection``: inside the transaction that stores the sheet."""
+    connection.execute(_UPSERT, _rows(campaign_id, version_id, grid_id, tokens(fields, answers)))
+
+
 @event.listens_for(Response, "after_insert")
 def _count_answer(mapper, connection, target: Response) -> None:
-    schema = getattr(target, "counted_schema", None)  # set by surveys.submit: no extra SELECT per answer
-    if schema is not None:
-        fields = layout(schema)
+    version = target.__dict__.get("form_version")  # no extra SELECT when the caller set the version
+    if version is not None and version.id == target.form_version_id:
+        schema_json = version.schema_json
     else:
-        version = target.__dict__.get("form_version")
-        if version is not None and version.id == target.form_version_id:
-            schema_json = version.schema_json
-        else:
-            schema_json = connection.execute(
-                select(FormVersion.schema_json).where(FormVersion.id == target.form_version_id)
-            ).scalar_one()
-        fields = _layout_of_json(schema_json)
-    counts = tokens(fields, target.answers_json)
-    connection.execute(_UPSERT, _rows(target.campaign_id, target.form_version_id, target.grid_id, counts))
+        schema_json = connection.execute(
+            select(FormVersion.schema_json).where(FormVersion.id == target.form_version_id)
+        ).scalar_one()
+    add_sheet(connection, target.campaign_id, target.form_version_id, target.grid_id, _layout_of_json(schema_json),
+              target.answers_json)
 
 
 def rebuild(connection, campaign_id: int, batch: int = 2000) -> int:
@@ -130,4 +132,4 @@ def rebuild(connection, campaign_id: int, batch: int = 2000) -> int:
     return len(rows)
 
 
-__all__ = ["ANSWERED", "SHEETS", "layout", "rebuild", "token", "tokens"]
+__all__ = ["ANSWERED", "SHEETS", "add_sheet", "layout", "rebuild", "token", "tokens"]
