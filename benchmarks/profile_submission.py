@@ -88,22 +88,32 @@ def main(argv=None) -> int:
     p.add_argument("--sort", default="tottime", help="pstats key: tottime, cumulative, ncalls")
     p.add_argument("--part", default="both", choices=("both", "get", "post"))
     args = p.parse_args(argv)
-    drop = lambda: None  # noqa: E731
-    url = args.db
-    if not url:
+    if not args.db:
+        # Build a fresh database, then profile in a child process: the profiled app is the one gunicorn
+        # serves (CSRF on, limiter running), and an AppBuilder cannot be attached to a second app.
+        import subprocess
+        import sys
+
         url, drop = dataset.fresh_database()
-    ctx = dataset.Context(url=url, dialect=url.split(":", 1)[0].split("+")[0], scale=1.0, sizes=dataset.sizes(1.0))
-    try:
-        if not args.db:
+        ctx = dataset.Context(url=url, dialect=url.split(":", 1)[0].split("+")[0], scale=1.0,
+                              sizes=dataset.sizes(1.0))
+        try:
             dataset.build(ctx)
             dataset.survey_campaign(ctx)
-        os.environ.update({k: v for k, v in ctx.env.items() if k in ("DATABASE_URL", "SECRET_KEY")})
-        from benchmarks.surveys import _survey_path, load_app
+            from portal.extensions import db
 
-        app = load_app()
-        print(profile(app, _survey_path(ctx), args.runs, args.top, args.sort, args.part))
-    finally:
-        drop()
+            with ctx.app.app_context():
+                db.engine.dispose()
+            return subprocess.call([sys.executable, "-m", "benchmarks.profile_submission", "--db", url,
+                                    *(argv if argv is not None else sys.argv[1:])], env=ctx.env)
+        finally:
+            drop()
+    url = args.db
+    ctx = dataset.Context(url=url, dialect=url.split(":", 1)[0].split("+")[0], scale=1.0, sizes=dataset.sizes(1.0))
+    os.environ.update({k: v for k, v in ctx.env.items() if k in ("DATABASE_URL", "SECRET_KEY")})
+    from benchmarks.surveys import _survey_path, load_app
+
+    print(profile(load_app(), _survey_path(ctx), args.runs, args.top, args.sort, args.part))
     return 0
 
 
