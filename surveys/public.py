@@ -8,6 +8,7 @@ language with every answer kept, and stores nothing.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from flask import Blueprint, abort, current_app, get_template_attribute, render_template, request, url_for
 from flask_babel import get_locale
@@ -51,23 +52,57 @@ def _locale() -> str:
     return loc if loc in LANGS else "zh"
 
 
-# What a public page needs of a campaign and its questionnaire version, in one statement built once.
-# Campaigns and form versions are not grid data (not ``Scoped``): the statement runs on the session's
-# connection, without the ORM's per-statement work. The schema text is read with the row but parsed
-# only once per version (``surveys.versions.cached_schema``).
-_CAMPAIGN = (
-    select(Campaign.id, Campaign.slug, Campaign.title_zh, Campaign.title_mn, Campaign.start_date,
-           Campaign.end_date, Campaign.active, Campaign.form_version_id, FormVersion.schema_hash,
-           FormVersion.schema_json, FormVersion.published)
-    .join(FormVersion, FormVersion.id == Campaign.form_version_id)
-    .where(Campaign.slug == bindparam("slug"))
+# What a public page needs, in one statement: the campaign, its questionnaire version, and the grid of
+# the QR code (``?grid=<code>``) with whether it lies inside the campaign. A target is the grid itself or
+# one of its ancestors, i.e. an id on its path ("/1/7/15/"); a campaign without targets takes any grid
+# (loading campaign.target_grids would be every village of a banner-wide campaign). One round trip: on
+# PostgreSQL each statement is one more wait and more work for the database's share of the CPU. The
+# schema text is read with the row but parsed once per version (``surveys.versions.cached_schema``).
+#
+# Data scope: of the tables read, only Grid is grid data. The statement carries the rule the ORM
+# listener would add for Grid (``Scope.criteria_for``: anonymous visitors see active grids, staff
+# their subtree) in the subquery that picks the grid, and runs on the session's connection: the
+# listener's options for every scoped model cost ~1 ms per statement. Built once per scope, except for
+# a subtree, whose prefix varies.
+_CONTEXT_COLUMNS = (
+    Campaign.id, Campaign.slug, Campaign.title_zh, Campaign.title_mn, Campaign.start_date, Campaign.end_date,
+    Campaign.active, Campaign.form_version_id, FormVersion.schema_hash, FormVersion.schema_json,
+    FormVersion.published, Grid.id.label("grid_id"), Grid.name_zh.label("grid_name_zh"),
+    Grid.name_mn.label("grid_name_mn"),
 )
+_context_statements: dict = {}
 
 
-def _campaign(slug: str):
+def _context_statement(rule):
+    chosen = select(Grid.id).where(Grid.code == bindparam("code"), Grid.active.is_(True))
+    if rule is not None:
+        chosen = chosen.where(rule)
+    chosen = chosen.order_by(Grid.level.desc()).limit(1).correlate(None).scalar_subquery()
+    targets = select(campaign_grid.c.grid_id).where(campaign_grid.c.campaign_id == Campaign.id)
+    on_path = targets.where(Grid.path.contains(literal("/") + cast(campaign_grid.c.grid_id, String) + literal("/")))
+    return (
+        select(*_CONTEXT_COLUMNS, or_(~exists(targets), exists(on_path)).label("grid_inside"))
+        .select_from(Campaign)
+        .join(FormVersion, FormVersion.id == Campaign.form_version_id)
+        .outerjoin(Grid, Grid.id == chosen)
+        .where(Campaign.slug == bindparam("slug"))
+    )
+
+
+def _campaign(slug: str, grid_code: str | None = None):
     """The campaign as a read-only row (``id``, titles, dates, ``active``, ``form_version_id``, its
-    version's ``schema_hash``, ``schema_json``, ``published``); 404 if there is none."""
-    c = db.session.connection().execute(_CAMPAIGN, {"slug": slug}).first()
+    version's ``schema_hash``, ``schema_json``, ``published``, and the QR code's grid: ``grid_id``,
+    ``grid_name_zh``, ``grid_name_mn``, ``grid_inside``); 404 if there is none."""
+    scope = current_scope()
+    rule = scope.criteria_for(Grid)
+    if scope.kind == "subtree":
+        stmt = _context_statement(rule)
+    else:
+        stmt = _context_statements.get(scope)
+        if stmt is None:
+            stmt = _context_statements[scope] = _context_statement(rule)
+    code = grid_code if grid_code and len(grid_code) <= 20 else None
+    c = db.session.connection().execute(stmt, {"slug": slug, "code": code}).first()
     if c is None:
         abort(404)
     return c
@@ -77,46 +112,17 @@ def _is_open(campaign, today) -> bool:
     return bool(campaign.active) and campaign.start_date <= today <= campaign.end_date
 
 
-# The grid of a QR code and whether it lies inside the campaign: a target is the grid itself or one of
-# its ancestors, i.e. an id on its path ("/1/7/15/"); a campaign without targets takes any grid. Asked
-# of the database in the same statement: loading campaign.target_grids is every village of a
-# banner-wide campaign.
-_TARGETS = select(campaign_grid.c.grid_id).where(campaign_grid.c.campaign_id == bindparam("campaign"))
-_GRID = (
-    select(Grid.id, Grid.name_zh, Grid.name_mn, or_(
-        ~exists(_TARGETS),
-        exists(_TARGETS.where(Grid.path.contains(literal("/") + cast(campaign_grid.c.grid_id, String) + literal("/")))),
-    ).label("inside"))
-    .where(Grid.code == bindparam("code"), Grid.active.is_(True))
-    .order_by(Grid.level.desc()).limit(1)
-)
-_scoped_grid_statements: dict = {}
+class PublicGrid(NamedTuple):
+    id: int
+    name_zh: str
+    name_mn: str | None
 
 
-def _grid_statement():
-    """``_GRID`` under the visitor's data scope. The statement reads one scoped model, Grid, so the rule
-    is the one the ORM listener would add for Grid (``Scope.criteria_for``: anonymous visitors see active
-    grids, staff their subtree), written into the WHERE clause: the listener's options for every scoped
-    model cost ~1 ms per statement. Built once per scope except for a subtree, whose prefix varies."""
-    scope = current_scope()
-    rule = scope.criteria_for(Grid)
-    if rule is None:
-        return _GRID
-    if scope.kind == "subtree":
-        return _GRID.where(rule)
-    stmt = _scoped_grid_statements.get(scope)
-    if stmt is None:
-        stmt = _scoped_grid_statements[scope] = _GRID.where(rule)
-    return stmt
-
-
-def _grid(campaign, code: str | None):
-    """The grid the answer counts for (a row: ``id``, ``name_zh``, ``name_mn``), if the QR code named one
-    inside the campaign's target grids."""
-    if not code or len(code) > 20:
+def _grid(campaign):
+    """The grid the answer counts for, if the QR code named one inside the campaign's target grids."""
+    if campaign.grid_id is None or not campaign.grid_inside:
         return None
-    row = db.session.connection().execute(_grid_statement(), {"campaign": campaign.id, "code": code}).first()
-    return row if row is not None and row.inside else None
+    return PublicGrid(campaign.grid_id, campaign.grid_name_zh, campaign.grid_name_mn)
 
 
 def _page(template, campaign, status=200, **ctx):
@@ -187,10 +193,10 @@ def _review(schema, answers):
 @bp.route("/survey/<slug>/", methods=["GET", "POST"])
 @limiter.limit(submission_limit, methods=["POST"])
 def survey(slug):
-    campaign = _campaign(slug)
+    campaign = _campaign(slug, request.args.get("grid"))
     schema = cached_schema(campaign.form_version_id, campaign.schema_hash, campaign.schema_json)
     form_class = form_class_of(campaign.form_version_id, campaign.schema_hash, schema, _locale(), SurveyFormBase)
-    grid = _grid(campaign, request.args.get("grid"))
+    grid = _grid(campaign)
     open_now = _is_open(campaign, _today()) and campaign.published
     token = request.cookies.get(DEVICE_COOKIE)
 

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from tests.surveys.conftest import GOOD, form_fields
 from tests.surveys.test_surveys_public import count_responses
 
-# GET: the campaign with its version; the QR code's grid with "inside the targets".
-# POST from a new device: those two, then the device mark, the answer and its counters (one
+# GET: one statement, the campaign with its version and the QR code's grid with "inside the targets".
+# POST from a new device: that one, then the device mark, the answer and its counters (one
 # executemany). Retries, refusals and returning devices may cost more; a plain answer may not.
-GET_STATEMENTS = 2
-POST_STATEMENTS = 5
+GET_STATEMENTS = 1
+POST_STATEMENTS = 4
 
 
 def test_statements_per_get_and_post_are_pinned(app, make_campaign, grids, count_queries):
