@@ -134,6 +134,11 @@ def _fresh_form(conn, path, client, seq):
         raise RuntimeError(f"GET {resp.status}")
     cookies = [c.split(";", 1)[0] for c in resp.headers.get_all("Set-Cookie") or []]
     cookies = [c for c in cookies if not c.startswith("anwang_sv=")]
+    return hidden_fields(page), {"Cookie": "; ".join(cookies)} if cookies else {}
+
+
+def hidden_fields(page: str) -> dict:
+    """The hidden inputs of a questionnaire page (csrf_token, schema_hash, schema_version, idempotency_key)."""
     hidden = {}
     for tag in _INPUT.findall(page):
         attrs = dict(_ATTR.findall(tag))
@@ -141,7 +146,7 @@ def _fresh_form(conn, path, client, seq):
             hidden[attrs["name"]] = html.unescape(attrs.get("value", ""))
     if "idempotency_key" not in hidden:
         raise RuntimeError("no questionnaire on the page")
-    return hidden, {"Cookie": "; ".join(cookies)} if cookies else {}
+    return hidden
 
 
 def _answers(client: int, seq: int) -> dict:
@@ -164,13 +169,15 @@ def _count_answers(url: str) -> int:
     return n
 
 
-submission.TARGETS.append(submission.Target(
-    name="survey_public_form",
+_PUBLIC_FORM = dict(
     app_spec="benchmarks.surveys:load_app()",
     path=_survey_path,
     fields=_answers,
     count_stored=_count_answers,
     prepare=dataset.survey_campaign,
-    before=_fresh_form,
     acknowledged=lambda status, body: THANKS_MARKER in body,
-))
+)
+# Primary: a submission is the POST; every form was fetched (as a new device) before the timed window.
+submission.TARGETS.append(submission.Target(name="survey_public_post", prefetch=_fresh_form, **_PUBLIC_FORM))
+# Secondary: the whole answer, GET of the form page then its POST, both inside the window.
+submission.TARGETS.append(submission.Target(name="survey_public_get_post_cycle", before=_fresh_form, **_PUBLIC_FORM))

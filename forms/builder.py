@@ -146,6 +146,31 @@ def _make_field(spec, locale):
     raise SchemaError(f"unknown field type {kind!r} for {spec.key!r}")
 
 
+_wtforms_catalogs: dict[str, object] = {}
+
+
+class _SchemaFormMeta:
+    """Flask-WTF loads and parses WTForms' own message catalog once per request (for the default labels
+    of hidden fields, among others); it never changes while the process runs, so keep one per locale.
+    Everything else about Flask-WTF's translations is unchanged (``WTF_I18N_ENABLED`` is honoured)."""
+
+    def get_translations(self, form):
+        from flask_wtf.i18n import translations as per_request
+
+        found = super().get_translations(form)
+        if found is not per_request:
+            return found
+        locale = get_locale()
+        key = str(locale or "")
+        catalog = _wtforms_catalogs.get(key)
+        if catalog is None:
+            from babel import support
+            from wtforms.i18n import messages_path
+
+            catalog = _wtforms_catalogs[key] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        return catalog
+
+
 def _raw_answers(form, schema):
     """Submitted strings per field, as the browser script sees them."""
     return {spec.key: list(getattr(form[spec.key], "raw_data", None) or [])
@@ -184,6 +209,7 @@ def build_form_class(schema, locale=None, base=FlaskForm):
         return ok
 
     attrs["validate"] = validate
+    attrs["Meta"] = _SchemaFormMeta
     attrs["form_schema"] = schema
     attrs["locale"] = locale
     return type(f"SchemaForm_{schema.key}", (base,), attrs)

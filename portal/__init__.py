@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.extensions import appbuilder, csrf, db, migrate
 
     db.init_app(app)
+    _sqlite_settings(app)
     csrf.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(base, "migrations"), render_as_batch=True)
 
@@ -52,6 +53,30 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _sqlite_settings(app: Flask) -> None:
+    """SQLite (the single-machine set-up): write-ahead logging, so readers never wait for the writer
+    and a writer never waits for readers, and a busy timeout long enough for every gunicorn thread
+    writing at once (docs/scaling.md, fourth round). ``synchronous`` stays FULL: an answer
+    acknowledged is on disk."""
+    if not str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(app.config.get('SQLITE_BUSY_TIMEOUT_MS', 30000))}")
+            cursor.execute("PRAGMA journal_mode = WAL")  # stored in the file: a no-op once set
+        finally:
+            cursor.close()
 
 
 def _install_locale_selector(app: Flask) -> None:

@@ -6,7 +6,8 @@ sheet; on PostgreSQL the text ``json`` column is re-parsed per key read, 1.2 s a
 thousand rows; the grid in the key keeps the data scope (a township sums its own grids only).
 
 Every ORM insert of a ``Response`` adds its counts (``after_insert``, on the flush's connection, so a
-rolled-back answer leaves no count). One upsert per counter row, in a fixed order and each row once, so concurrent submissions to the same grid wait on each other row by row and never
+rolled-back answer leaves no count); the public questionnaire inserts without the ORM and calls
+``add_sheet`` in the same transaction. One upsert per counter row, in a fixed order and each row once, so concurrent submissions to the same grid wait on each other row by row and never
 deadlock. Answers are never edited or deleted one by one (a campaign's counters go with it, ON DELETE
 CASCADE). Rows written by bulk SQL bypass the ORM: call ``rebuild`` afterwards.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, text
 
 from forms import FormSchema
 from surveys.models import AnswerCount, FormVersion, Response
@@ -67,27 +68,16 @@ def tokens(fields: list[tuple[str, str]], answers: dict) -> Counter:
     return out
 
 
-_upserts: dict[str, object] = {}
-
-
-def _upsert(connection):
-    """INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n (PostgreSQL and SQLite ≥ 3.24), built once
-    per dialect and run as an executemany: a multi-row VALUES statement is compiled anew for every
-    answer sheet, which cost the public questionnaire ~20 % of its throughput (docs/scaling.md)."""
-    name = connection.dialect.name
-    stmt = _upserts.get(name)
-    if stmt is None:
-        if name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        t = AnswerCount.__table__
-        ins = insert(t)
-        stmt = _upserts[name] = ins.on_conflict_do_update(
-            index_elements=[t.c.campaign_id, t.c.form_version_id, t.c.grid_id, t.c.question, t.c.value],
-            set_={"n": t.c.n + ins.excluded.n},
-        )
-    return stmt
+# INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n, the same text on PostgreSQL and SQLite ≥ 3.24, run
+# as an executemany. A textual statement because SQLAlchemy cannot cache the compiled form of the
+# dialects' ``on_conflict_do_update`` constructs: it was compiled anew for every answer sheet (~0.5 ms);
+# a multi-row VALUES statement built per sheet cost the public questionnaire ~20 % (docs/scaling.md).
+_UPSERT = text(
+    "INSERT INTO survey_answer_count (campaign_id, form_version_id, grid_id, question, value, n) "
+    "VALUES (:campaign_id, :form_version_id, :grid_id, :question, :value, :n) "
+    "ON CONFLICT (campaign_id, form_version_id, grid_id, question, value) "
+    "DO UPDATE SET n = survey_answer_count.n + excluded.n"
+)
 
 
 def _rows(campaign_id, version_id, grid_id, counts: Counter) -> list[dict]:
@@ -98,17 +88,23 @@ def _rows(campaign_id, version_id, grid_id, counts: Counter) -> list[dict]:
     ]
 
 
+def add_sheet(connection, campaign_id: int, version_id: int, grid_id, fields: list[tuple[str, str]],
+              answers: dict) -> None:
+    """Count one answer sheet, on ``connection``: inside the transaction that stores the sheet."""
+    connection.execute(_UPSERT, _rows(campaign_id, version_id, grid_id, tokens(fields, answers)))
+
+
 @event.listens_for(Response, "after_insert")
 def _count_answer(mapper, connection, target: Response) -> None:
-    version = target.__dict__.get("form_version")  # set by surveys.submit: no extra SELECT per answer
+    version = target.__dict__.get("form_version")  # no extra SELECT when the caller set the version
     if version is not None and version.id == target.form_version_id:
         schema_json = version.schema_json
     else:
         schema_json = connection.execute(
             select(FormVersion.schema_json).where(FormVersion.id == target.form_version_id)
         ).scalar_one()
-    counts = tokens(_layout_of_json(schema_json), target.answers_json)
-    connection.execute(_upsert(connection), _rows(target.campaign_id, target.form_version_id, target.grid_id, counts))
+    add_sheet(connection, target.campaign_id, target.form_version_id, target.grid_id, _layout_of_json(schema_json),
+              target.answers_json)
 
 
 def rebuild(connection, campaign_id: int, batch: int = 2000) -> int:
@@ -136,4 +132,4 @@ def rebuild(connection, campaign_id: int, batch: int = 2000) -> int:
     return len(rows)
 
 
-__all__ = ["ANSWERED", "SHEETS", "layout", "rebuild", "token", "tokens"]
+__all__ = ["ANSWERED", "SHEETS", "add_sheet", "layout", "rebuild", "token", "tokens"]

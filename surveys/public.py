@@ -8,22 +8,25 @@ language with every answer kept, and stores nothing.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, get_template_attribute, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from markupsafe import Markup
+from sqlalchemy import String, bindparam, cast, exists, literal, or_, select
 from wtforms import HiddenField, StringField
 
-from forms import build_form_class
+from forms import answers_from_form
 from forms.schema import text_for
 from portal.extensions import db
 from portal.grid.models import Grid
+from portal.security.scope import current_scope
 from surveys import submit
 from surveys.limits import limiter, submission_limit
-from surveys.models import Campaign, campaign_grid
-from surveys.versions import schema_of
+from surveys.models import Campaign, FormVersion, campaign_grid
+from surveys.versions import cached_schema, form_class_of, schema_of
 
 bp = Blueprint("surveys", __name__, template_folder="templates", static_folder="static",
                static_url_path="/survey-static")
@@ -49,30 +52,77 @@ def _locale() -> str:
     return loc if loc in LANGS else "zh"
 
 
-def _campaign(slug: str) -> Campaign:
-    c = db.session.execute(select(Campaign).where(Campaign.slug == slug)).scalar_one_or_none()
+# What a public page needs, in one statement: the campaign, its questionnaire version, and the grid of
+# the QR code (``?grid=<code>``) with whether it lies inside the campaign. A target is the grid itself or
+# one of its ancestors, i.e. an id on its path ("/1/7/15/"); a campaign without targets takes any grid
+# (loading campaign.target_grids would be every village of a banner-wide campaign). One round trip: on
+# PostgreSQL each statement is one more wait and more work for the database's share of the CPU. The
+# schema text is read with the row but parsed once per version (``surveys.versions.cached_schema``).
+#
+# Data scope: of the tables read, only Grid is grid data. The statement carries the rule the ORM
+# listener would add for Grid (``Scope.criteria_for``: anonymous visitors see active grids, staff
+# their subtree) in the subquery that picks the grid, and runs on the session's connection: the
+# listener's options for every scoped model cost ~1 ms per statement. Built once per scope, except for
+# a subtree, whose prefix varies.
+_CONTEXT_COLUMNS = (
+    Campaign.id, Campaign.slug, Campaign.title_zh, Campaign.title_mn, Campaign.start_date, Campaign.end_date,
+    Campaign.active, Campaign.form_version_id, FormVersion.schema_hash, FormVersion.schema_json,
+    FormVersion.published, Grid.id.label("grid_id"), Grid.name_zh.label("grid_name_zh"),
+    Grid.name_mn.label("grid_name_mn"),
+)
+_context_statements: dict = {}
+
+
+def _context_statement(rule):
+    chosen = select(Grid.id).where(Grid.code == bindparam("code"), Grid.active.is_(True))
+    if rule is not None:
+        chosen = chosen.where(rule)
+    chosen = chosen.order_by(Grid.level.desc()).limit(1).correlate(None).scalar_subquery()
+    targets = select(campaign_grid.c.grid_id).where(campaign_grid.c.campaign_id == Campaign.id)
+    on_path = targets.where(Grid.path.contains(literal("/") + cast(campaign_grid.c.grid_id, String) + literal("/")))
+    return (
+        select(*_CONTEXT_COLUMNS, or_(~exists(targets), exists(on_path)).label("grid_inside"))
+        .select_from(Campaign)
+        .join(FormVersion, FormVersion.id == Campaign.form_version_id)
+        .outerjoin(Grid, Grid.id == chosen)
+        .where(Campaign.slug == bindparam("slug"))
+    )
+
+
+def _campaign(slug: str, grid_code: str | None = None):
+    """The campaign as a read-only row (``id``, titles, dates, ``active``, ``form_version_id``, its
+    version's ``schema_hash``, ``schema_json``, ``published``, and the QR code's grid: ``grid_id``,
+    ``grid_name_zh``, ``grid_name_mn``, ``grid_inside``); 404 if there is none."""
+    scope = current_scope()
+    rule = scope.criteria_for(Grid)
+    if scope.kind == "subtree":
+        stmt = _context_statement(rule)
+    else:
+        stmt = _context_statements.get(scope)
+        if stmt is None:
+            stmt = _context_statements[scope] = _context_statement(rule)
+    code = grid_code if grid_code and len(grid_code) <= 20 else None
+    c = db.session.connection().execute(stmt, {"slug": slug, "code": code}).first()
     if c is None:
         abort(404)
     return c
 
 
-def _grid(campaign: Campaign, code: str | None):
+def _is_open(campaign, today) -> bool:
+    return bool(campaign.active) and campaign.start_date <= today <= campaign.end_date
+
+
+class PublicGrid(NamedTuple):
+    id: int
+    name_zh: str
+    name_mn: str | None
+
+
+def _grid(campaign):
     """The grid the answer counts for, if the QR code named one inside the campaign's target grids."""
-    if not code or len(code) > 20:
+    if campaign.grid_id is None or not campaign.grid_inside:
         return None
-    grid = db.session.execute(
-        select(Grid).where(Grid.code == code, Grid.active.is_(True)).order_by(Grid.level.desc())
-    ).scalars().first()
-    if grid is None:
-        return None
-    # A target is the grid itself or one of its ancestors (ids on its path); no targets: any grid. Asked
-    # of the database: loading campaign.target_grids is every village of a banner-wide campaign.
-    targets = select(campaign_grid.c.grid_id).where(campaign_grid.c.campaign_id == campaign.id)
-    inside = select(Grid.id).where(Grid.id.in_(targets), Grid.id.in_(grid.ancestor_ids)).limit(1)
-    if db.session.execute(inside).first() is None and \
-            db.session.execute(select(Grid.id).where(Grid.id.in_(targets)).limit(1)).first() is not None:
-        return None
-    return grid
+    return PublicGrid(campaign.grid_id, campaign.grid_name_zh, campaign.grid_name_mn)
 
 
 def _page(template, campaign, status=200, **ctx):
@@ -85,23 +135,45 @@ def _page(template, campaign, status=200, **ctx):
     ), status
 
 
-def _form_page(campaign, schema, form, grid, status=200, messages=()):
+def _form_page(campaign, schema, form, grid, status=200, messages=(), fields_html=None):
     return _page("surveys/form.html", campaign, status, schema=schema, form=form, grid=grid,
-                 messages=list(messages))
+                 messages=list(messages), fields_html=fields_html)
 
 
-def _thanks(campaign, response, status=200):
-    schema = schema_of(response.form_version) if response is not None else None
-    return _page("surveys/thanks.html", campaign, status, review=_review(schema, response))
+_blank_fields: dict[tuple, Markup] = {}
 
 
-def _review(schema, response):
+def _blank_fields_html(campaign, schema, form) -> Markup:
+    """The questions of a blank questionnaire as HTML (``render_schema_fields``), rendered once per
+    version and language: with no answers and no errors they depend on nothing else, and rendering them
+    was half the cost of the page. Keyed like the form class (a draft's hash changes with its text)."""
+    locale = str(get_locale() or "")
+    key = (campaign.form_version_id, campaign.schema_hash, _locale(), locale)
+    html = _blank_fields.get(key)
+    if html is None:
+        if len(_blank_fields) >= 256:
+            _blank_fields.clear()
+        render = get_template_attribute("forms/render.html", "render_schema_fields")
+        html = _blank_fields[key] = Markup(render(form, schema, _locale()))
+    return html
+
+
+def _thanks(campaign, schema=None, answers=None, status=200):
+    return _page("surveys/thanks.html", campaign, status, review=_review(schema, answers))
+
+
+def _thanks_for(campaign, response):
+    """The thank-you page of an answer stored earlier (a retry with the same idempotency key)."""
+    return _thanks(campaign, schema_of(response.form_version), response.answers_json)
+
+
+def _review(schema, answers):
     """Knowledge questions with the correct answer, and whether this respondent got it."""
-    if schema is None or response is None:
+    if schema is None or answers is None:
         return []
     from forms.schema import visible_keys
 
-    loc, answers = _locale(), response.answers_json or {}
+    loc = _locale()
     shown = visible_keys(schema, answers)
     items = []
     for spec in schema.fields:
@@ -121,11 +193,11 @@ def _review(schema, response):
 @bp.route("/survey/<slug>/", methods=["GET", "POST"])
 @limiter.limit(submission_limit, methods=["POST"])
 def survey(slug):
-    campaign = _campaign(slug)
-    version = campaign.form_version
-    schema = schema_of(version)
-    grid = _grid(campaign, request.args.get("grid"))
-    open_now = campaign.is_open(_today()) and version.published
+    campaign = _campaign(slug, request.args.get("grid"))
+    schema = cached_schema(campaign.form_version_id, campaign.schema_hash, campaign.schema_json)
+    form_class = form_class_of(campaign.form_version_id, campaign.schema_hash, schema, _locale(), SurveyFormBase)
+    grid = _grid(campaign)
+    open_now = _is_open(campaign, _today()) and campaign.published
     token = request.cookies.get(DEVICE_COOKIE)
 
     if request.method == "GET":
@@ -133,37 +205,52 @@ def survey(slug):
             return _page("surveys/closed.html", campaign)
         if submit.device_used(db.session, campaign.id, token):
             return _page("surveys/already.html", campaign)
-        form = build_form_class(schema, _locale(), base=SurveyFormBase)(formdata=None)
+        form = form_class(formdata=None)
         form.idempotency_key.data = submit.new_key()
-        return _with_cookie(_form_page(campaign, schema, form, grid), token)
+        return _with_cookie(_form_page(campaign, schema, form, grid, fields_html=_blank_fields_html(campaign, schema, form)),
+                            token)
 
-    form = build_form_class(schema, _locale(), base=SurveyFormBase)()
+    form = form_class()
     key = request.form.get("idempotency_key", "")
     if request.form.get(HONEYPOT):
-        return _thanks(campaign, None)  # a bot: look successful, store nothing
-    earlier = submit.find_by_key(db.session, key)
-    if earlier is not None and earlier.campaign_id == campaign.id:
-        return _thanks(campaign, earlier)
+        return _thanks(campaign)  # a bot: look successful, store nothing
+
+    def earlier():
+        """A retry of an answer already stored under this key gets its thank-you page again, whatever
+        has changed since. Asked only before refusing: on the way to storing, the key's unique
+        constraint answers the same question (``submit.store``) without a SELECT per answer."""
+        found = submit.find_by_key(db.session, key)
+        return found if found is not None and found.campaign_id == campaign.id else None
+
     if not open_now:
+        if (found := earlier()) is not None:
+            return _thanks_for(campaign, found)
         form.validate()
         return _form_page(campaign, schema, form, grid, 400,
                           [_l("This questionnaire is closed: answers are no longer accepted.")])
     if submit.device_used(db.session, campaign.id, token):
+        if (found := earlier()) is not None:
+            return _thanks_for(campaign, found)
         return _page("surveys/already.html", campaign)
     problems = []
     if not submit.KEY_RE.match(key or ""):
         problems.append(_l("The page was altered or is out of date. Please check your answers and send again."))
         form.idempotency_key.data = submit.new_key()
     if not form.validate() or problems:
+        if (found := earlier()) is not None:
+            return _thanks_for(campaign, found)
         if form.errors and not problems:
             problems.append(_l("Some answers are missing or not valid: see the marked questions."))
         return _form_page(campaign, schema, form, grid, 400, problems)
     if not token:
         token = submit.new_key()
-    outcome, response = submit.store(db.session, campaign, schema, form, grid.id if grid else None, key, token)
+    answers = answers_from_form(form, schema)
+    outcome, response = submit.store(db.session, campaign, schema, answers, grid.id if grid else None, key, token)
     if outcome == "device":
         return _page("surveys/already.html", campaign)
-    return _with_cookie(_thanks(campaign, response), token)
+    if outcome == "duplicate":
+        return _with_cookie(_thanks_for(campaign, response), token)
+    return _with_cookie(_thanks(campaign, schema, answers), token)
 
 
 def _with_cookie(page, token):

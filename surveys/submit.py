@@ -10,8 +10,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from forms import answers_from_form, score
+from forms import score
 from portal.core.models import utcnow
+from portal.security.scope import check_writes
+from surveys import counts
 from surveys.models import KNOWS_WORKER_KEY, DeviceToken, Response
 
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
@@ -43,28 +45,45 @@ def device_used(session, campaign_id: int, token: str | None) -> bool:
     return session.get(DeviceToken, (campaign_id, device_hash(campaign_id, token))) is not None
 
 
-def build_response(campaign, version, schema, answers: dict, grid_id, key: str) -> Response:
+def build_response(campaign_id: int, version_id: int, schema, answers: dict, grid_id, key: str) -> Response:
     correct, knowledge = score(schema, answers)
     knows = answers.get(KNOWS_WORKER_KEY)
     return Response(
-        campaign_id=campaign.id, form_version_id=version.id, form_version=version, grid_id=grid_id, submitted_at=utcnow(),
+        campaign_id=campaign_id, form_version_id=version_id, grid_id=grid_id, submitted_at=utcnow(),
         answers_json=answers, correct_count=correct, knowledge_count=knowledge,
         knows_worker=knows if isinstance(knows, bool) else None, idempotency_key=key,
     )
 
 
-def store(session, campaign, schema, form, grid_id, key: str, token: str | None):
-    """Insert the response and the device mark in one transaction.
+_RESPONSE_COLUMNS = ("campaign_id", "form_version_id", "grid_id", "submitted_at", "answers_json", "correct_count",
+                     "knowledge_count", "knows_worker", "idempotency_key")
 
-    Returns ("stored", response), ("duplicate", response) for a retry with the same key, or
-    ("device", None) when this device already answered (a race lost on the device table).
+
+def store(session, campaign, schema, answers: dict, grid_id, key: str, token: str | None):
+    """Insert the response, the device mark and the answer's counters in one transaction.
+
+    ``campaign`` needs ``id`` and ``form_version_id``; ``answers`` come from ``forms.answers_from_form``.
+    Three statements on the session's connection instead of an ORM flush: the flush's unit of work cost
+    ~1 ms per answer, and on SQLite every writer holds the database's write lock for as long as its
+    transaction lasts, so everything is computed before the first INSERT. What the flush would check
+    still holds: the data-scope write rule (``check_writes``, on the response as an unsaved instance),
+    the unique idempotency key, the device mark's primary key, and the counters (``surveys.counts``)
+    commit or roll back with the answer.
+
+    Returns ("stored", None), ("duplicate", response) for a retry with the same key, or ("device", None)
+    when this device already answered (a race lost on the device table).
     """
-    answers = answers_from_form(form, schema)
-    response = build_response(campaign, campaign.form_version, schema, answers, grid_id, key)
-    session.add(response)
-    if token:
-        session.add(DeviceToken(campaign_id=campaign.id, token_hash=device_hash(campaign.id, token)))
+    response = build_response(campaign.id, campaign.form_version_id, schema, answers, grid_id, key)
+    check_writes(session, [response])
+    row = {c: getattr(response, c) for c in _RESPONSE_COLUMNS}
+    fields = counts.layout(schema)
+    device = {"campaign_id": campaign.id, "token_hash": device_hash(campaign.id, token)} if token else None
+    connection = session.connection()
     try:
+        if device is not None:
+            connection.execute(_DEVICE_INSERT, device)
+        connection.execute(_RESPONSE_INSERT, row)
+        counts.add_sheet(connection, campaign.id, campaign.form_version_id, grid_id, fields, answers)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -72,4 +91,8 @@ def store(session, campaign, schema, form, grid_id, key: str, token: str | None)
         if earlier is not None:
             return "duplicate", earlier
         return "device", None
-    return "stored", response
+    return "stored", None
+
+
+_DEVICE_INSERT = DeviceToken.__table__.insert()
+_RESPONSE_INSERT = Response.__table__.insert()

@@ -221,12 +221,19 @@ def _scope_options(scope: Scope, n_models: int) -> tuple:
 
 def _check_writes(session, flush_context, instances) -> None:
     """Refuse to write a scoped row outside the writer's scope (defence in depth behind the forms)."""
+    check_writes(session, list(session.new) + list(session.dirty) + list(session.deleted))
+
+
+def check_writes(session, objects) -> None:
+    """The flush's write rule for ``objects`` (raises ScopeViolation). Every ORM flush runs it; code that
+    inserts rows without the ORM (a hot path, ``surveys.submit``) calls it with the rows as unsaved
+    instances, so the same rule holds."""
     if in_system_scope() or not has_request_context():
         return
     scope = current_scope()
     if scope.unrestricted:
         return
-    changed = [o for o in list(session.new) + list(session.dirty) + list(session.deleted) if isinstance(o, Scoped)]
+    changed = [o for o in objects if isinstance(o, Scoped)]
     if not changed:
         return
     if scope.read_only or scope.kind in ("none", "public", "sectors"):
@@ -271,4 +278,5 @@ def install(session_class=Session) -> None:
         event.listen(session_class, "before_flush", _check_writes)
 
 
-__all__ = ["Scoped", "Scope", "system_scope", "current_scope", "scope_for_user", "ScopeViolation", "install", "true"]
+__all__ = ["Scoped", "Scope", "system_scope", "current_scope", "scope_for_user", "ScopeViolation", "install", "true",
+           "check_writes"]

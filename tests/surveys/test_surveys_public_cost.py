@@ -1,0 +1,128 @@
+"""What one public answer costs, pinned: statements per GET and POST, the form class cache, and that the
+shortcuts of the fast path (no idempotency SELECT, the grid's scope rule in the WHERE clause, inserts
+without the ORM) keep the behaviour they replace (docs/scaling.md, fourth round)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.surveys.conftest import GOOD, form_fields
+from tests.surveys.test_surveys_public import count_responses
+
+# GET: one statement, the campaign with its version and the QR code's grid with "inside the targets".
+# POST from a new device: that one, then the device mark, the answer and its counters (one
+# executemany). Retries, refusals and returning devices may cost more; a plain answer may not.
+GET_STATEMENTS = 1
+POST_STATEMENTS = 4
+
+
+def test_statements_per_get_and_post_are_pinned(app, make_campaign, grids, count_queries):
+    cid, slug, _ = make_campaign(grids=[grids["village"]])
+    client = app.test_client()
+    url = f"/survey/{slug}/?grid={grids['codes'][grids['basic'][0]]}"
+    with count_queries() as statements:
+        page = client.get(url)
+    assert page.status_code == 200
+    assert len(statements) == GET_STATEMENTS, statements
+    client.delete_cookie("anwang_sv")  # a new device, as a phone answering for the first time
+    data = dict(form_fields(page.get_data(as_text=True)), **GOOD)
+    with count_queries() as statements:
+        r = client.post(url, data=data)
+    assert 'id="survey-thanks"' in r.get_data(as_text=True)
+    assert len(statements) == POST_STATEMENTS, statements
+    assert count_responses(app, cid) == 1
+
+
+def test_retry_after_a_lost_answer_stores_one(app, make_campaign):
+    """The phone sent the answer but never got the thank-you page (nor the device cookie): the retry
+    meets the key's unique constraint and gets the thank-you page again, nothing stored twice."""
+    cid, slug, _ = make_campaign()
+    client = app.test_client()
+    url = f"/survey/{slug}/"
+    data = dict(form_fields(client.get(url).get_data(as_text=True)), **GOOD)
+    client.delete_cookie("anwang_sv")
+    assert 'id="survey-thanks"' in client.post(url, data=data).get_data(as_text=True)
+    client.delete_cookie("anwang_sv")
+    again = client.post(url, data=data)
+    assert again.status_code == 200 and 'id="survey-thanks"' in again.get_data(as_text=True)
+    assert "举报有奖励吗" in again.get_data(as_text=True)  # the stored answer's review, not an empty page
+    assert count_responses(app, cid) == 1
+
+
+def test_grid_must_be_active_and_inside_the_targets(app, make_campaign, grids):
+    from portal.extensions import db
+    from portal.grid.models import Grid
+    from portal.security.scope import system_scope
+    from surveys.models import Response
+
+    cid, slug, _ = make_campaign(grids=[grids["village"]])
+    inside, outside = grids["basic"][0], grids["other_basic"]
+
+    def answer_for(grid_id):
+        client = app.test_client()
+        url = f"/survey/{slug}/?grid={grids['codes'][grid_id]}"
+        data = dict(form_fields(client.get(url).get_data(as_text=True)), **GOOD)
+        assert 'id="survey-thanks"' in client.post(url, data=data).get_data(as_text=True)
+
+    answer_for(inside)
+    answer_for(outside)  # not a target of this campaign: counted without a grid
+    with app.app_context(), system_scope("test"):
+        db.session.get(Grid, inside).active = False
+        db.session.commit()
+    try:
+        answer_for(inside)  # an inactive grid is not public: counted without a grid
+        with app.app_context(), system_scope("test"):
+            got = db.session.execute(select(Response.grid_id, func.count()).where(Response.campaign_id == cid)
+                                     .group_by(Response.grid_id)).all()
+            db.session.remove()
+        assert dict(got) == {inside: 1, None: 2}
+    finally:
+        with app.app_context(), system_scope("test"):
+            db.session.get(Grid, inside).active = True
+            db.session.commit()
+            db.session.remove()
+
+
+def test_form_class_cached_per_version_hash_and_locale(app):
+    from forms import FormSchema
+    from surveys.public import SurveyFormBase
+    from surveys.versions import cached_schema, form_class_of
+    from tests.surveys.conftest import KNOWLEDGE_SCHEMA
+
+    schema = FormSchema.from_dict(KNOWLEDGE_SCHEMA)
+    digest = schema.schema_hash()
+    with app.test_request_context("/"):
+        zh = form_class_of(9001, digest, schema, "zh", SurveyFormBase)
+        assert form_class_of(9001, digest, schema, "zh", SurveyFormBase) is zh
+        assert form_class_of(9001, digest, schema, "mn_Mong_CN", SurveyFormBase) is not zh
+        assert form_class_of(9002, digest, schema, "zh", SurveyFormBase) is not zh
+        # A draft edited in place keeps its id but not its hash: its old class is never served again.
+        changed = dict(KNOWLEDGE_SCHEMA, fields=KNOWLEDGE_SCHEMA["fields"][:2])
+        changed_schema = FormSchema.from_dict(changed)
+        other = form_class_of(9001, changed_schema.schema_hash(), changed_schema, "zh", SurveyFormBase)
+        assert other is not zh and "q_report" not in other.__dict__ and "q_report" in zh.__dict__
+    import json
+
+    text = json.dumps(KNOWLEDGE_SCHEMA)
+    assert cached_schema(9001, digest, text) is cached_schema(9001, digest, text)
+    assert cached_schema(9001, "another-hash", text) is not cached_schema(9001, digest, text)
+
+
+def test_draft_edit_changes_the_public_form(app, make_campaign):
+    """The cache is keyed by the stored hash: editing a draft version shows the new questions at once."""
+    from portal.extensions import db
+    from portal.security.scope import system_scope
+    from surveys.models import FormVersion
+    from surveys.versions import _fill
+
+    cid, slug, vid = make_campaign()
+    client = app.test_client()
+    assert "了解渠道" in client.get(f"/survey/{slug}/?_l_=zh").get_data(as_text=True)
+    with app.app_context(), system_scope("test"):
+        version = db.session.get(FormVersion, vid)
+        schema = version.schema_dict
+        schema["fields"] = [f for f in schema["fields"] if f["key"] != "q_ways"]
+        _fill(version, schema)
+        db.session.commit()
+        db.session.remove()
+    html = client.get(f"/survey/{slug}/?_l_=zh").get_data(as_text=True)
+    assert "向谁报告隐患" in html and "了解渠道" not in html
