@@ -208,19 +208,18 @@ def find_view(app, endpoint: str):
 def _export(app, job_id: int, spec: dict) -> tuple[str, int]:
     with _AsOwner(app, spec):
         view = find_view(app, spec["endpoint"])
-        if view is None or not hasattr(view, "export_getters"):
+        if view is None or not hasattr(view, "export_plan"):
             raise JobError(E_VIEW)
         if not app.appbuilder.sm.has_access("can_export", view.class_permission_name):
             raise JobError(E_DENIED)
-        cols, getters = view.export_getters()
-        headers = [str(view.label_columns.get(c, c)) for c in cols]
-        query = view.filtered_query()
-        total = query.order_by(None).count()
+        total = view.filtered_query(eager=False).order_by(None).count()
+        plan = view.export_plan()
         _set(job_id, done=0, total=total)
         path = os.path.join(jobs_dir(app), f"job-{job_id}-{secrets.token_hex(8)}.xlsx")
         part = path + ".part"
         try:
-            n = xlsx.write_workbook(part, spec["title"], headers, _with_progress(job_id, total, _rows(query, getters)))
+            rows = _with_progress(job_id, total, _rows(plan))
+            n = xlsx.write_workbook(part, spec["title"], plan.headers, rows, plan.converters)
             os.replace(part, path)
         except OSError as e:
             _unlink(part)
@@ -232,25 +231,14 @@ def _export(app, job_id: int, spec: dict) -> tuple[str, int]:
         return path, n
 
 
-def _rows(query, getters):
-    if db.engine.dialect.name != "sqlite":
-        # PostgreSQL: one server-side cursor (MVCC: progress writes never wait for it).
-        yield from xlsx.rows_from_query(query, getters)
-        return
-    # SQLite: a pending read holds a shared lock that would block every progress update until the
-    # end; read complete chunks instead, ordered by primary key after the list's own order.
-    pk = query.column_descriptions[0]["entity"].__mapper__.primary_key
-    ordered = query.order_by(*pk)
-    offset = 0
-    session = query.session
-    while True:
-        objs = ordered.limit(CHUNK).offset(offset).all()
-        for obj in objs:
-            yield [g(obj) for g in getters]
-        if len(objs) < CHUNK:
-            return
-        offset += CHUNK
-        session.expunge_all()  # objects already written: keep memory flat
+def _rows(plan):
+    """The same rows and converters as the synchronous export (``PortalModelView.export_plan``).
+
+    PostgreSQL: one server-side cursor (MVCC: progress writes never wait for it). SQLite: a pending
+    read holds a shared lock that would block every progress update until the end, so complete chunks
+    are read instead, ordered by primary key after the list's own order.
+    """
+    return plan.rows(batch=CHUNK, chunked=db.engine.dialect.name == "sqlite")
 
 
 def _with_progress(job_id: int, total: int, rows):

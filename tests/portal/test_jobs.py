@@ -340,3 +340,22 @@ def test_large_import_runs_as_a_job_in_the_owners_scope(app, login, jobs_cfg, mo
         assert s.get(Job, job_id).kind == "import"
     assert importer.kept_file(token) is None  # the kept upload is gone
     assert login("head").get(f"/jobs/{job_id}").status_code == 404
+
+
+def test_a_job_exports_people_as_the_request_does(app, login, jobs_cfg):
+    """A view exported from loaded objects (display names, masked phones) gives the same file as a job."""
+    station = login("station")
+    job_id = job_id_of(station.get("/personview/export/"))
+    wait_local()
+    status = station.get(f"/jobs/{job_id}/status").json
+    assert status["status"] == "done"
+    headers, rows = read_xlsx(station.get(status["download"]).get_data())
+    old = app.config["EXPORT_SYNC_LIMIT"]
+    app.config["EXPORT_SYNC_LIMIT"] = 10**9
+    try:
+        r = station.get("/personview/export/")
+    finally:
+        app.config["EXPORT_SYNC_LIMIT"] = old
+    assert r.status_code == 200
+    assert rows and (headers, rows) == read_xlsx(r.get_data())
+    assert not any(re.fullmatch(r"1\d{10}", str(v)) for row in rows for v in row)  # phones stay masked
