@@ -101,8 +101,7 @@ class ExportPlan:
         # The primary keys in the list's order first (one short read; a few MB at banner scale), then
         # each chunk by key: every read costs the same, where OFFSET would rescan all rows before it.
         (pk,) = self.pk
-        ordered = self.statement.order_by(pk)
-        keys = self.session.execute(ordered.with_only_columns(pk)).scalars().all()
+        keys = self.session.execute(self.statement.with_only_columns(pk)).scalars().all()
         with_key = self.statement.add_columns(pk).order_by(None)
         for start in range(0, len(keys), batch):
             chunk = keys[start:start + batch]
@@ -111,10 +110,9 @@ class ExportPlan:
             self._release()
 
     def _offset_chunks(self, batch):
-        ordered = self.statement.order_by(*self.pk)
         offset = 0
         while True:
-            chunk = self.session.execute(ordered.limit(batch).offset(offset)).all()
+            chunk = self.session.execute(self.statement.limit(batch).offset(offset)).all()
             yield from self._shape(chunk)
             if len(chunk) < batch:
                 return
@@ -206,7 +204,8 @@ def build_plan(view, filtered_query, columns: Sequence[str], objects: bool = Fal
         return _entity_plan(view, filtered_query(True), columns, headers, yes_no, labelled, formatters, pk)
 
     query = filtered_query(False)
-    stmt = query.statement.with_only_columns(*selected)
+    # The primary key after the list's order: the same order every time, and in the job's chunks.
+    stmt = query.statement.order_by(*pk).with_only_columns(*selected)
     for attr, target in joins:
         stmt = stmt.outerjoin(attr.of_type(target))
     # A related row is loaded for its label only: none of its own eager relations.
@@ -257,7 +256,7 @@ def _entity_plan(view, query, columns, headers, yes_no, labelled, formatters, pk
             converters.append(_Memo(_formatted(fmt)).__getitem__ if col in labelled else _formatted(fmt))
         else:
             converters.append(_object_cell(yes_no))
-    stmt = query.statement
+    stmt = query.statement.order_by(*pk)
     return ExportPlan(list(columns), headers, stmt, converters, getters, pk, query.session)
 
 
