@@ -14,6 +14,7 @@ per-export dict of translated labels, booleans to the translated Yes/No, dates t
 """
 from __future__ import annotations
 
+import array
 import datetime as dt
 import decimal
 from dataclasses import dataclass
@@ -101,13 +102,28 @@ class ExportPlan:
         # The primary keys in the list's order first (one short read; a few MB at banner scale), then
         # each chunk by key: every read costs the same, where OFFSET would rescan all rows before it.
         (pk,) = self.pk
-        keys = self.session.execute(self.statement.with_only_columns(pk)).scalars().all()
+        keys = self._all_keys(pk)
         with_key = self.statement.add_columns(pk).order_by(None)
         for start in range(0, len(keys), batch):
-            chunk = keys[start:start + batch]
+            chunk = list(keys[start:start + batch])
             by_key = {row[-1]: row for row in self.session.execute(with_key.where(pk.in_(chunk)))}
             yield from self._shape(by_key[k][:-1] for k in chunk if k in by_key)
             self._release()
+
+    def _all_keys(self, pk):
+        """Every key, read to the end before the first row is written (no read left open).
+
+        Integer keys go into an ``array`` (8 bytes each: 1.6 MB for 200,000 rows, where a list of
+        Row objects would briefly take some 40 MB).
+        """
+        result = self.session.execute(self.statement.with_only_columns(pk).execution_options(yield_per=10_000))
+        keys: array.array | list = array.array("q")
+        for part in result.scalars().partitions():
+            try:
+                keys.extend(part)
+            except (TypeError, OverflowError):  # not integers
+                keys = list(keys) + list(part)
+        return keys
 
     def _offset_chunks(self, batch):
         offset = 0
