@@ -294,6 +294,10 @@ def _yes_no_none_formatters(appbuilder) -> None:
             return fmt_bool(value)
         return value
 
+    # The export gives these columns the same text by column type, decided once per export
+    # (portal.export_plan), instead of calling them for every cell.
+    fmt_bool.export_by_type = fmt_value.export_by_type = True
+
     for view in appbuilder.baseviews:
         if not isinstance(view, BaseCRUDView):
             continue

@@ -56,8 +56,10 @@ class PortalInterface(SQLAInterface):
     eager_relations: tuple = ()
     filter_converter_class = CachedFilterConverter
 
-    def apply_all(self, query, *args, **kwargs):
+    def apply_all(self, query, *args, eager: bool = True, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
+        if not eager:  # a query that will select columns, not objects
+            return query
         for name in self.eager_relations:
             prop = self.obj.__mapper__.relationships[name]
             loader = selectinload if prop.uselist else joinedload
@@ -205,54 +207,19 @@ class PortalModelView(ModelView):
         super().update_redirect()
 
     # -- export -------------------------------------------------------------------------------------
-    def export_getters(self):
+    def export_plan(self, objects: bool = False):
+        """What the export selects and how each column becomes a cell (``portal.export_plan``)."""
+        from portal.export_plan import build_plan
+
         cols = self.export_columns or self.list_columns
-        getters = []
-        for col in cols:
-            fmt = self.formatters_columns.get(col)
-            if fmt is not None and col in self.value_labels:
-                fmt = self._memo(fmt)
-            getters.append(self._getter(col, fmt))
-        return cols, getters
+        return build_plan(self, self.filtered_query, cols, objects=objects)
 
-    @staticmethod
-    def _memo(fmt):
-        # Coded columns hold a handful of distinct values: translate each once per export, not per row
-        # (a lazy label costs a locale lookup; measured by benchmarks/export.py).
-        seen = {}
+    def filtered_query(self, eager: bool = True):
+        """The list's query as the user sees it: request filters + base filters + order (+ scope).
 
-        def cached(value):
-            try:
-                return seen[value]
-            except KeyError:
-                seen[value] = out = fmt(value)
-                return out
-            except TypeError:  # unhashable
-                return fmt(value)
-
-        return cached
-
-    def _getter(self, col, fmt):
-        parts = col.split(".")
-
-        def get(obj):
-            v = obj
-            for p in parts:
-                v = getattr(v, p, None) if v is not None else None
-            if callable(v) and not isinstance(v, (str, int, float)):
-                v = v()
-            if fmt is not None:
-                return fmt(v)
-            if isinstance(v, bool):
-                return _("Yes") if v else _("No")
-            if v is not None and not isinstance(v, (str, int, float, dt.date)):
-                return str(v)
-            return v
-
-        return get
-
-    def filtered_query(self):
-        """The list's query as the user sees it: request filters + base filters + order (+ scope)."""
+        ``eager=False`` leaves out the eager loads of the list's relations (for a query that selects
+        columns, not objects).
+        """
         get_filter_args(self._filters)
         joined = self._filters.get_joined_filters(self._base_filters)
         order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
@@ -260,26 +227,25 @@ class PortalModelView(ModelView):
             order_column, order_direction = self.base_order
         dm = self.datamodel
         query = dm.session.query(dm.obj)
+        if not eager and isinstance(dm, PortalInterface):
+            return dm.apply_all(query, joined, order_column, order_direction, eager=False)
         return dm.apply_all(query, joined, order_column, order_direction)
 
     @expose("/export/")
     @has_access
     @permission_name("export")
     def export(self):
-        cols, getters = self.export_getters()
-        headers = [str(self.label_columns.get(c, c)) for c in cols]
         title = str(self.export_title or self.list_title or self.__class__.__name__)
         filename = f"{title}-{dt.date.today():%Y%m%d}.xlsx"
-        query = self.filtered_query()
         # One COUNT first: a large export runs as a background job (portal.jobs) with progress.
-        total = query.order_by(None).count()
+        total = self.filtered_query(eager=False).order_by(None).count()
         if total > current_app.config.get("EXPORT_SYNC_LIMIT", 50_000):
             from portal.jobs.runner import start
 
             job = start("export", type(self).__name__, title, request.args.items(multi=True), total)
             return redirect(url_for("JobView.show", pk=job.id))
-        rows = xlsx.rows_from_query(query, getters)
-        return xlsx.export_response(filename, title, headers, rows)
+        plan = self.export_plan()
+        return xlsx.export_response(filename, title, plan.headers, plan.rows(), plan.converters)
 
     # -- actions: re-check scope ----------------------------------------------------------------------
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])

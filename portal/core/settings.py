@@ -24,6 +24,9 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "import_max_rows": (20000, "Largest number of rows accepted in one Excel import file"),
     "import_sync_limit": (5000, "Imports of more good rows than this run as background jobs"),
     "job_keep_days": (7, "Result files of background jobs are deleted this many days after they finish"),
+    "job_stale_minutes": (
+        30, "A waiting or running background job that has shown no sign of life for this many minutes is marked failed",
+    ),
     "tipoff_pin_max_attempts": (5, "Wrong PINs allowed per tip-off tracking code before a cooldown (R13)"),
     "tipoff_pin_cooldown_minutes": (15, "Cooldown after too many wrong tip-off PINs"),
     "tipoff_photo_max_mb": (8, "Largest photo a tip-off may carry, in MB"),

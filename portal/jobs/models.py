@@ -20,7 +20,10 @@ EXPORT, IMPORT = "export", "import"
 
 class Job(Model):
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_owner_created", "owner_id", "created_on"),)
+    __table_args__ = (
+        Index("ix_job_owner_created", "owner_id", "created_on"),
+        Index("ix_job_status_heartbeat", "status", "heartbeat_on"),
+    )
 
     id = Column(Integer, primary_key=True)
     kind = Column(String(10), nullable=False)  # export | import
@@ -35,6 +38,10 @@ class Job(Model):
     created_on = Column(DateTime, nullable=False, default=utcnow)
     started_on = Column(DateTime)
     finished_on = Column(DateTime)
+    # Written with every progress update by whichever process runs (or has queued) the job: a job
+    # whose heartbeat is older than the setting ``job_stale_minutes`` lost its process (restart, OOM)
+    # and is marked failed (``portal.jobs.runner.reap_stale``).
+    heartbeat_on = Column(DateTime)
     # Under instance/exports/, never under static/: only the download view hands it out.
     result_path = Column(String(500))
     # An English msgid, translated when shown, so each viewer reads it in their language.

@@ -18,7 +18,7 @@ import threading
 from flask import current_app, g, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
 from portal import xlsx
@@ -42,6 +42,7 @@ E_WRITE = _l("The result file could not be written (disk full or not writable)."
 E_UPLOAD_GONE = _l("The uploaded file is no longer available; upload it again.")
 E_NOW_INVALID = _l("Some rows have errors now (the data changed since the check); nothing was imported. Run the check again.")
 E_REFUSED = _l("Nothing was imported: the database refused the rows. Run the check again.")
+E_STALE = _l("The job stopped: the process running it was restarted or ended. Start it again.")
 
 
 class JobError(Exception):
@@ -70,6 +71,9 @@ _pool: concurrent.futures.ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
 _pool_lock = threading.Lock()
 _futures: set[concurrent.futures.Future] = set()
+# Jobs this process has queued on its pool and not started yet: their heartbeat is kept fresh by the
+# progress writes of the jobs running here, so a job waiting behind long ones is not taken for lost.
+_waiting: set[int] = set()
 
 
 def _local_pool() -> concurrent.futures.ThreadPoolExecutor:
@@ -80,6 +84,7 @@ def _local_pool() -> concurrent.futures.ThreadPoolExecutor:
             _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="anwang-job")
             _pool_pid = os.getpid()
             _futures.clear()
+            _waiting.clear()
         return _pool
 
 
@@ -99,7 +104,9 @@ def submit(job_id: int) -> None:
         # A job may take long; the result is in the database and the file, not in Redis.
         rq_queue(app).enqueue(run_job, job_id, job_timeout=6 * 3600, result_ttl=0, failure_ttl=7 * 86400)
         return
-    fut = _local_pool().submit(_run_in_app, app, job_id)
+    pool = _local_pool()
+    _waiting.add(job_id)
+    fut = pool.submit(_run_in_app, app, job_id)
     _futures.add(fut)
     fut.add_done_callback(_futures.discard)
 
@@ -139,9 +146,22 @@ def _set(job_id: int, where_status: str | None = None, **values) -> bool:
         return conn.execute(stmt).rowcount == 1
 
 
+def heartbeat(job_id: int, **values) -> None:
+    """A progress write that also says "alive" for this job and for the jobs waiting in this process."""
+    now = utcnow()
+    _set(job_id, heartbeat_on=now, **values)
+    waiting = list(_waiting)
+    if waiting:
+        t = Job.__table__
+        with db.engine.begin() as conn:
+            conn.execute(update(t).where(t.c.id.in_(waiting), t.c.status == QUEUED).values(heartbeat_on=now))
+
+
 def _run(app, job_id: int) -> str | None:
+    _waiting.discard(job_id)
     # Claim: only a queued job starts, so a job enqueued twice runs once.
-    if not _set(job_id, where_status=QUEUED, status=RUNNING, started_on=utcnow()):
+    now = utcnow()
+    if not _set(job_id, where_status=QUEUED, status=RUNNING, started_on=now, heartbeat_on=now):
         return None
     job = db.session.get(Job, job_id)
     spec = dict(kind=job.kind, owner_id=job.owner_id, endpoint=job.endpoint, args=job.args,
@@ -208,19 +228,18 @@ def find_view(app, endpoint: str):
 def _export(app, job_id: int, spec: dict) -> tuple[str, int]:
     with _AsOwner(app, spec):
         view = find_view(app, spec["endpoint"])
-        if view is None or not hasattr(view, "export_getters"):
+        if view is None or not hasattr(view, "export_plan"):
             raise JobError(E_VIEW)
         if not app.appbuilder.sm.has_access("can_export", view.class_permission_name):
             raise JobError(E_DENIED)
-        cols, getters = view.export_getters()
-        headers = [str(view.label_columns.get(c, c)) for c in cols]
-        query = view.filtered_query()
-        total = query.order_by(None).count()
-        _set(job_id, done=0, total=total)
+        total = view.filtered_query(eager=False).order_by(None).count()
+        plan = view.export_plan()
+        heartbeat(job_id, done=0, total=total)
         path = os.path.join(jobs_dir(app), f"job-{job_id}-{secrets.token_hex(8)}.xlsx")
         part = path + ".part"
         try:
-            n = xlsx.write_workbook(part, spec["title"], headers, _with_progress(job_id, total, _rows(query, getters)))
+            rows = _with_progress(job_id, total, _rows(plan))
+            n = xlsx.write_workbook(part, spec["title"], plan.headers, rows, plan.converters)
             os.replace(part, path)
         except OSError as e:
             _unlink(part)
@@ -232,25 +251,14 @@ def _export(app, job_id: int, spec: dict) -> tuple[str, int]:
         return path, n
 
 
-def _rows(query, getters):
-    if db.engine.dialect.name != "sqlite":
-        # PostgreSQL: one server-side cursor (MVCC: progress writes never wait for it).
-        yield from xlsx.rows_from_query(query, getters)
-        return
-    # SQLite: a pending read holds a shared lock that would block every progress update until the
-    # end; read complete chunks instead, ordered by primary key after the list's own order.
-    pk = query.column_descriptions[0]["entity"].__mapper__.primary_key
-    ordered = query.order_by(*pk)
-    offset = 0
-    session = query.session
-    while True:
-        objs = ordered.limit(CHUNK).offset(offset).all()
-        for obj in objs:
-            yield [g(obj) for g in getters]
-        if len(objs) < CHUNK:
-            return
-        offset += CHUNK
-        session.expunge_all()  # objects already written: keep memory flat
+def _rows(plan):
+    """The same rows and converters as the synchronous export (``PortalModelView.export_plan``).
+
+    PostgreSQL: one server-side cursor (MVCC: progress writes never wait for it). SQLite: a pending
+    read holds a shared lock that would block every progress update until the end, so complete chunks
+    are read instead, ordered by primary key after the list's own order.
+    """
+    return plan.rows(batch=CHUNK, chunked=db.engine.dialect.name == "sqlite")
 
 
 def _with_progress(job_id: int, total: int, rows):
@@ -258,8 +266,8 @@ def _with_progress(job_id: int, total: int, rows):
     for n, row in enumerate(rows, start=1):
         yield row
         if n % PROGRESS_EVERY == 0:
-            _set(job_id, done=n, total=max(total, n))
-    _set(job_id, done=n)
+            heartbeat(job_id, done=n, total=max(total, n))
+    heartbeat(job_id, done=n)
 
 
 def _unlink(path: str) -> None:
@@ -294,7 +302,7 @@ def _import(app, job_id: int, spec: dict) -> tuple[str | None, int]:
             raise JobError(E_UPLOAD_GONE)
         if report.problems and args.get("mode") != "good":
             raise JobError(E_NOW_INVALID)
-        _set(job_id, done=0, total=len(report.good))
+        heartbeat(job_id, done=0, total=len(report.good))
         try:
             written = importer.write(report)
             db.session.commit()
@@ -317,6 +325,62 @@ def sweep(keep_days: int) -> int:
     return len(old)
 
 
+def stale_cutoff() -> dt.datetime:
+    from portal.core.settings import get_setting
+
+    return utcnow() - dt.timedelta(minutes=int(get_setting("job_stale_minutes")))
+
+
+def _lost_statuses(app=None) -> tuple[str, ...]:
+    # On RQ a waiting job sits in Redis and runs when a worker comes back: only running ones are lost.
+    # In-process, a waiting job lives in the pool of one process and dies with it.
+    app = app or current_app
+    return (RUNNING,) if app.config.get("REDIS_URL") else (RUNNING, QUEUED)
+
+
+def is_stale(job: Job, cutoff: dt.datetime | None = None) -> bool:
+    if job.status not in _lost_statuses():
+        return False
+    last = job.heartbeat_on or job.started_on or job.created_on
+    return last is not None and last < (cutoff or stale_cutoff())
+
+
+def reap_stale(jobs=None) -> list[int]:
+    """Mark failed the waiting/running jobs whose heartbeat is older than ``job_stale_minutes``.
+
+    Safe with many web processes and workers: a live runner refreshes its job's heartbeat with every
+    progress write (and those of the jobs waiting behind it), so only a job whose process is gone
+    gets old enough. ``jobs``: only these (the ones a page is about to show); default every job. The
+    UPDATE repeats the age test, so a heartbeat written meanwhile wins.
+    """
+    cutoff = stale_cutoff()
+    statuses = _lost_statuses()
+    if jobs is None:
+        t = Job.__table__
+        last = func.coalesce(t.c.heartbeat_on, t.c.started_on, t.c.created_on)
+        with db.engine.connect() as conn:
+            ids = list(conn.execute(select(t.c.id).where(t.c.status.in_(statuses), last < cutoff)).scalars())
+    else:
+        ids = [j.id for j in jobs if is_stale(j, cutoff)]
+    reaped = []
+    for job_id in ids:
+        t = Job.__table__
+        last = func.coalesce(t.c.heartbeat_on, t.c.started_on, t.c.created_on)
+        stmt = (
+            update(t).where(t.c.id == job_id, t.c.status.in_(statuses), last < cutoff)
+            .values(status=FAILED, error=msgid(E_STALE), finished_on=utcnow())
+        )
+        with db.engine.begin() as conn:
+            if conn.execute(stmt).rowcount == 1:
+                reaped.append(job_id)
+    if reaped:
+        log.warning("jobs %s had no heartbeat since %s: marked failed", reaped, cutoff)
+        for job in jobs or ():
+            if job.id in reaped:
+                db.session.refresh(job)
+    return reaped
+
+
 # -- starting a job (from a request) ----------------------------------------------------------------------
 def start(kind: str, endpoint: str, title: str, args, total: int = 0) -> Job:
     """Record a job for the current user and queue it; the caller redirects to its page."""
@@ -327,11 +391,12 @@ def start(kind: str, endpoint: str, title: str, args, total: int = 0) -> Job:
 
     try:
         sweep(int(get_setting("job_keep_days")))
+        reap_stale()
     except Exception:  # housekeeping never stops a new job
-        log.warning("job sweep failed", exc_info=True)
+        log.warning("job housekeeping failed", exc_info=True)
         db.session.rollback()
     job = Job(kind=kind, owner_id=current_user.id, endpoint=endpoint, title=str(title)[:200],
-              locale=current_locale(), total=total, status=QUEUED)
+              locale=current_locale(), total=total, status=QUEUED, heartbeat_on=utcnow())
     job.args = args
     db.session.add(job)
     db.session.commit()

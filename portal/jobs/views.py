@@ -17,6 +17,7 @@ from flask_login import current_user
 from portal import xlsx
 from portal.extensions import db
 from portal.jobs.models import DONE, EXPORT, FAILED, QUEUED, RUNNING, Job
+from portal.jobs.runner import reap_stale
 from portal.security.roles import ADMIN
 
 STATUS_LABELS = {
@@ -35,6 +36,7 @@ def visible_job(pk: int) -> Job:
         abort(404)
     if job.owner_id != current_user.id and ADMIN not in {r.name for r in current_user.roles}:
         abort(404)
+    reap_stale([job])  # a job whose process died shows as failed, not "running" for ever
     return job
 
 
@@ -64,6 +66,7 @@ class JobView(BaseView):
             db.session.query(Job).filter(Job.owner_id == current_user.id)
             .order_by(Job.created_on.desc(), Job.id.desc()).limit(LIST_SIZE).all()
         )
+        reap_stale(jobs)
         return self.render_template(
             "jobs/list.html", title=_("My jobs"), jobs=jobs, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS
         )

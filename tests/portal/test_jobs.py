@@ -340,3 +340,106 @@ def test_large_import_runs_as_a_job_in_the_owners_scope(app, login, jobs_cfg, mo
         assert s.get(Job, job_id).kind == "import"
     assert importer.kept_file(token) is None  # the kept upload is gone
     assert login("head").get(f"/jobs/{job_id}").status_code == 404
+
+
+def test_a_job_exports_people_as_the_request_does(app, login, jobs_cfg):
+    """A view exported from loaded objects (display names, masked phones) gives the same file as a job."""
+    station = login("station")
+    job_id = job_id_of(station.get("/personview/export/"))
+    wait_local()
+    status = station.get(f"/jobs/{job_id}/status").json
+    assert status["status"] == "done"
+    headers, rows = read_xlsx(station.get(status["download"]).get_data())
+    old = app.config["EXPORT_SYNC_LIMIT"]
+    app.config["EXPORT_SYNC_LIMIT"] = 10**9
+    try:
+        r = station.get("/personview/export/")
+    finally:
+        app.config["EXPORT_SYNC_LIMIT"] = old
+    assert r.status_code == 200
+    assert rows and (headers, rows) == read_xlsx(r.get_data())
+    assert not any(re.fullmatch(r"1\d{10}", str(v)) for row in rows for v in row)  # phones stay masked
+
+
+def _job_row(app, s, status: str, minutes_ago: float, owner: str = "station") -> int:
+    import datetime as dt
+
+    from portal.core.models import utcnow
+    from portal.jobs.models import Job
+
+    when = utcnow() - dt.timedelta(minutes=minutes_ago)
+    job = Job(kind="export", owner_id=app.appbuilder.sm.find_user(username=owner).id, endpoint="UnitView",
+              title="t", locale="zh", status=status, created_on=when, heartbeat_on=when,
+              started_on=when if status == "running" else None)
+    s.add(job)
+    s.commit()
+    return job.id
+
+
+def test_a_job_whose_process_died_is_marked_failed(app, login, jobs_cfg):
+    """No heartbeat for longer than ``job_stale_minutes`` (30): failed, with a translated message."""
+    from flask_babel import force_locale, gettext
+
+    from portal.jobs import runner
+    from portal.jobs.models import Job
+
+    with sysdb(app) as s:
+        dead = _job_row(app, s, "running", 31)
+        dead_waiting = _job_row(app, s, "queued", 45)
+        alive = _job_row(app, s, "running", 5)
+        waiting = _job_row(app, s, "queued", 1)
+    station = login("station")
+    status = station.get(f"/jobs/{dead}/status").json
+    assert status["status"] == "failed" and status["finished"]
+    with app.test_request_context(), force_locale("zh"):
+        expected = gettext(runner.msgid(runner.E_STALE))
+    assert status["error"] == expected and re.search(r"[\u4e00-\u9fff]", expected)
+    assert re.search(r"[\u1800-\u18af]", _po_translation("mn_Mong_CN", runner.msgid(runner.E_STALE)))
+    # The list reaps what it shows; live and recently queued jobs are left alone.
+    assert station.get("/jobs/").status_code == 200
+    with sysdb(app) as s:
+        got = {j.id: j.status for j in s.query(Job).filter(Job.id.in_([dead, dead_waiting, alive, waiting]))}
+        assert s.get(Job, dead).finished_on is not None
+    assert got == {dead: "failed", dead_waiting: "failed", alive: "running", waiting: "queued"}
+
+
+def test_on_rq_a_waiting_job_is_not_reaped(app, jobs_cfg, monkeypatch):
+    """With RQ a waiting job sits in Redis and runs when a worker comes back; a running one is reaped."""
+    from portal.jobs import runner
+    from portal.jobs.models import Job
+
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    with sysdb(app) as s:
+        waiting = _job_row(app, s, "queued", 120)
+        dead = _job_row(app, s, "running", 120)
+        assert set(runner.reap_stale()) >= {dead}
+        s.expire_all()
+        assert s.get(Job, waiting).status == "queued" and s.get(Job, dead).status == "failed"
+
+
+def test_progress_keeps_the_job_and_those_waiting_behind_it_alive(app, login, jobs_cfg):
+    import datetime as dt
+
+    from portal.core.models import utcnow
+    from portal.jobs import runner
+    from portal.jobs.models import Job
+
+    with sysdb(app) as s:
+        running = _job_row(app, s, "running", 29)
+        waiting = _job_row(app, s, "queued", 29)
+        runner._waiting.add(waiting)
+        try:
+            runner.heartbeat(running, done=5)
+        finally:
+            runner._waiting.discard(waiting)
+        s.expire_all()
+        fresh = utcnow() - dt.timedelta(minutes=1)
+        assert s.get(Job, running).heartbeat_on > fresh and s.get(Job, running).done == 5
+        assert s.get(Job, waiting).heartbeat_on > fresh
+    # A real job leaves a heartbeat no older than its last progress.
+    office = login("office")
+    job_id = job_id_of(office.get("/unitview/export/"))
+    wait_local()
+    with sysdb(app) as s:
+        job = s.get(Job, job_id)
+        assert job.status == "done" and job.heartbeat_on >= job.started_on
