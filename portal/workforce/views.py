@@ -113,7 +113,8 @@ class LeaveRequestView(PortalModelView):
     edit_title = _l("Edit leave request")
     list_columns = ["person", "kind", "start_date", "end_date", "days", "away_from_area", "absence_reported", "status"]
     order_columns = ["start_date", "end_date", "days", "status"]
-    search_columns = ["person", "kind", "start_date", "end_date", "days", "status", "absence_reported"]
+    # No relation here: FAB's search form renders a relation as a <select> of every row in scope.
+    search_columns = ["kind", "start_date", "end_date", "days", "status", "absence_reported"]
     base_order = ("start_date", "desc")
     value_labels = {"kind": LEAVE_KIND_LABELS, "status": LEAVE_STATUS_LABELS}
     add_columns = ["person", "kind", "start_date", "end_date", "away_from_area", "reason", "covering_person"]
@@ -188,6 +189,7 @@ class MeetingAttendanceView(PortalModelView):
     list_title = _l("Meeting attendance")
     show_title = add_title = edit_title = _l("Meeting attendance")
     list_columns = ["person", "status"]
+    search_columns = ["status"]  # relations would be <select>s of every row in scope
     add_columns = ["meeting", "person", "status"]
     edit_columns = add_columns
     value_labels = {"status": MEETING_ATTENDANCE_LABELS}
@@ -239,6 +241,7 @@ class TrainingAttendanceView(PortalModelView):
     list_title = _l("Training attendance")
     show_title = add_title = edit_title = _l("Training attendance")
     list_columns = ["session", "session.level", "person", "status"]
+    search_columns = ["status"]  # relations would be <select>s of every row in scope
     add_columns = ["session", "person", "status"]
     edit_columns = add_columns
     base_order = ("id", "desc")
@@ -304,7 +307,7 @@ class KitIssueView(PortalModelView):
     edit_title = _l("Edit kit issue")
     list_columns = ["person", "person.grid", "items", "date", "note"]
     order_columns = ["date"]
-    search_columns = ["person", "date"]
+    search_columns = ["date"]  # a person <select> would list every person in scope
     base_order = ("date", "desc")
     value_labels = {"items": KIT_ITEM_LABELS}
     add_columns = ["person", "item_list", "date", "note"]

@@ -110,3 +110,24 @@ def test_unit_add_form_does_not_list_every_grid(login, system, count_queries):
     assert len(options) < 40 < n_grids
     assert "portal-ajax-select" in html and "/gridsearch/" in html
     assert len(statements) <= CEILING
+
+
+@pytest.mark.parametrize("user", ["admin", "station"])
+def test_every_list_page_stays_under_the_ceiling(app, login, count_queries, user):
+    """Every list view of the portal, not only the pinned ones: at most CEILING statements at page sizes
+    25 and 100 — in particular no search form listing a whole table as <option>s."""
+    from portal.extensions import appbuilder
+    from portal.views_base import PortalModelView
+
+    client = login(user)
+    over = {}
+    for view in [v for v in appbuilder.baseviews if isinstance(v, PortalModelView)]:
+        name = type(view).__name__
+        for psize in (25, 100):
+            url = f"{view.route_base}/list/?psize_{name}={psize}"
+            client.get(url)
+            with count_queries() as statements:
+                r = client.get(url)
+            if r.status_code == 200 and len(statements) > CEILING:
+                over[url] = [s[:120] for s in statements]
+    assert not over, over
