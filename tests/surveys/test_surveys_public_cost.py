@@ -1,6 +1,6 @@
 """What one public answer costs, pinned: statements per GET and POST, the form class cache, and that the
 shortcuts of the fast path (no idempotency SELECT, the grid's scope rule in the WHERE clause, inserts
-without the ORM) keep the behaviour they replace (docs/scaling.md, fourth round)."""
+without the ORM) keep the behaviour they replace (docs/scaling.md, fifth round)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
