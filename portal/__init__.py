@@ -58,7 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _sqlite_settings(app: Flask) -> None:
     """SQLite (the single-machine set-up): write-ahead logging, so readers never wait for the writer
     and a writer never waits for readers, and a busy timeout long enough for every gunicorn thread
-    writing at once (docs/scaling.md, fourth round). ``synchronous`` stays FULL: an answer
+    writing at once (docs/scaling.md, fifth round). ``synchronous`` stays FULL: an answer
     acknowledged is on disk."""
     if not str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         return
