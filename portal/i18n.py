@@ -64,6 +64,13 @@ def select_locale() -> str:
 _LOCALE_NAMES: dict = {}
 
 
+def _babel_state():
+    """Flask-Babel's per-request namespace (``g._flask_babel``), read without the ``g`` proxy; None
+    outside an app context or before Flask-Babel first looked."""
+    app_ctx = _cv_app.get(None)
+    return app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+
+
 def current_locale() -> str:
     """The request's language as a string ("zh", "mn_Mong_CN").
 
@@ -71,11 +78,9 @@ def current_locale() -> str:
     ``g`` (the same attribute ``get_locale`` and ``force_locale`` set) instead of through three context
     proxies, and keeps each Locale's identifier (``str(Locale)`` rebuilds it every time).
     """
-    app_ctx = _cv_app.get(None)
-    if app_ctx is None:
+    if _cv_app.get(None) is None:
         return "zh"
-    ns = app_ctx.g.__dict__.get("_flask_babel")
-    loc = getattr(ns, "babel_locale", None) if ns is not None else None
+    loc = getattr(_babel_state(), "babel_locale", None)
     if loc is None:
         try:
             loc = get_locale()
@@ -95,9 +100,7 @@ def translations():
     """The request's catalog, as ``flask_babel.get_translations()`` returns it, found without going
     through ``g`` and the locale proxies when Flask-Babel has already loaded it (every template
     ``_()`` asks for it)."""
-    app_ctx = _cv_app.get(None)
-    ns = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
-    domain = getattr(ns, "babel_domain", None) if ns is not None else None
+    domain = getattr(_babel_state(), "babel_domain", None)
     if domain is not None:
         found = domain.cache.get((current_locale(), domain.domain[0]))
         if found is not None:
