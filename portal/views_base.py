@@ -268,6 +268,25 @@ class PortalModelView(ModelView):
             abort(404)
         return super().action_post()
 
+    def _list_plan(self):
+        """The tuple plan of this list (``portal.listplan``), None where the rows need their objects:
+        a listed column that is not stored, a widget or template of the view's own, or switched off
+        (``LIST_ROWS_AS_TUPLES``; the tests render pages both ways)."""
+        if not current_app.config.get("LIST_ROWS_AS_TUPLES", True):
+            return None
+        try:
+            return self.__dict__["_portal_list_plan"]
+        except KeyError:
+            pass
+        plan = None
+        if (self.list_widget is PortalListWidget and self.list_template == PortalModelView.list_template
+                and isinstance(self.datamodel, PortalInterface)):
+            from portal.listplan import plan_for
+
+            plan = plan_for(self)
+        self.__dict__["_portal_list_plan"] = plan
+        return plan
+
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", page=None,
                          page_size=None, widgets=None, **kwargs):
         # FAB's _get_list_widget (baseviews.py), also handing the row objects to the widget: the rows
@@ -278,9 +297,13 @@ class PortalModelView(ModelView):
         if not order_column and self.base_order:
             order_column, order_direction = self.base_order
         joined_filters = filters.get_joined_filters(self._base_filters)
-        count, lst = self.datamodel.query(joined_filters, order_column, order_direction, page=page,
-                                          page_size=page_size)
-        pks = [self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(lst)]
+        plan = self._list_plan()
+        if plan is not None:  # rows as tuples of the listed columns (portal/listplan.py)
+            count, lst, pks = plan.page(joined_filters, order_column, order_direction, page, page_size)
+        else:
+            count, lst = self.datamodel.query(joined_filters, order_column, order_direction, page=page,
+                                              page_size=page_size)
+            pks = [self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(lst)]
         widgets["list"] = self.list_widget(
             label_columns=self.label_columns,
             include_columns=self.list_columns,

@@ -90,8 +90,15 @@ class Grid(Scoped, TimestampMixin, Model):
 
     __table_args__ = (Index("ix_grid_level_kind", "level", "kind"),)
 
+    #: the columns its label is made of, and how (list pages select these instead of the object)
+    display_columns = ("name_zh", "name_mn")
+
+    @staticmethod
+    def display_from(row) -> str:
+        return _localized_name()(row)
+
     def __repr__(self) -> str:
-        return _localized_name()(self)
+        return self.display_from(self)
 
     @property
     def display_name(self) -> str:
@@ -179,8 +186,15 @@ class Person(Scoped, TimestampMixin, Model):
 
     grid = relationship("Grid", lazy="joined")
 
+    #: the columns its label is made of, and how (list pages select these instead of the object)
+    display_columns = ("name_zh", "name_mn")
+
+    @staticmethod
+    def display_from(row) -> str:
+        return _localized_name()(row)
+
     def __repr__(self) -> str:
-        return _localized_name()(self)
+        return self.display_from(self)
 
     @property
     def display_name(self) -> str:

@@ -103,8 +103,15 @@ class Unit(Scoped, TimestampMixin, Model):
 
     __table_args__ = (Index("ix_unit_grid_status", "grid_id", "intake_status"),)
 
+    #: the columns its label is made of, and how (list pages select these instead of the object)
+    display_columns = ("name",)
+
+    @staticmethod
+    def display_from(row) -> str:
+        return row.name
+
     def __repr__(self) -> str:
-        return self.name
+        return self.display_from(self)
 
     @property
     def sector_list(self) -> list[str]:

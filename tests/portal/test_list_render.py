@@ -3,7 +3,8 @@
 The fast paths (benchmarks/profile_page.py showed where a list page's time went): rows rendered in
 Python (portal/listrows.py), the navbar and asset links kept per user/language (portal/fragments.py),
 page/sort links built once per page (portal/links.py), search texts and plain inputs kept per view
-(views_base.PortalSearchWidget). Each is switched off here and the page compared, for several views, users, languages, filters and orders.
+(views_base.PortalSearchWidget), rows selected as tuples instead of objects (portal/listplan.py). Each is
+switched off here and the page compared, for several views, users, languages, filters and orders.
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def plain_fab(app):
 
     env = app.jinja_env
     saved_rows, saved_ttl = env.globals["portal_list_rows"], app.config.get("FRAGMENT_CACHE_TTL")
+    saved_tuples = app.config.get("LIST_ROWS_AS_TUPLES", True)
+    app.config["LIST_ROWS_AS_TUPLES"] = False
     saved_filters = {n: env.filters[n] for n in app.extensions["portal.fab_link_filters"]}
     views = [v for v in appbuilder.baseviews if isinstance(v, PortalModelView)]
     saved_views = [(v, v.search_widget) for v in views]
@@ -42,6 +45,7 @@ def plain_fab(app):
     finally:
         env.globals["portal_list_rows"] = saved_rows
         app.config["FRAGMENT_CACHE_TTL"] = saved_ttl
+        app.config["LIST_ROWS_AS_TUPLES"] = saved_tuples
         env.filters.update(saved_filters)
         for v, widget in saved_views:
             v.search_widget = widget
@@ -54,6 +58,10 @@ URLS = [
     "/gridview/list/?psize_GridView=50",
     "/personview/list/",
     "/leaverequestview/list/",
+    "/assignmentview/list/",
+    "/rewardscales/list/",
+    "/trainingsessionview/list/?psize_TrainingSessionView=100",
+    "/gridview/list/?_oc_GridView=level&_od_GridView=desc&_flt_0_kind=village",
 ]
 
 

@@ -1,0 +1,138 @@
+"""A list page's rows as plain tuples: the listed columns selected, no ORM object built per row.
+
+Building the ORM objects of a 100-row page (each unit with its grid) cost ~2.0 ms on PostgreSQL against
+~0.7 ms for the same rows as tuples (benchmarks, docs/scaling.md "Seventh round"): the largest share
+of a list request left outside FAB's templates. A view's list is planned here when every listed column
+is either a stored column of its model or a many-to-one relation shown as itself whose target declares
+how its label is made from its columns (``display_columns`` and ``display_from``: a grid's localized
+name from ``name_zh`` and ``name_mn``), or ``display_name`` of a model that declares them. Anything else
+(a property, a method, a dotted path, a relation with a formatter of its own, a to-many relation)
+leaves the view on FAB's own query of objects.
+
+The statement is the list's own: FAB's filters, order, page and count, and the data scope that
+``portal.security.scope`` adds when it runs (an ORM-enabled select of the model's columns gets the same
+criteria as one of its objects). Only what is selected changes. The page's HTML is the same as from the
+objects (tests/portal/test_list_render.py renders both ways).
+"""
+from __future__ import annotations
+
+import keyword
+from collections import namedtuple
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+
+@dataclass
+class _Relation:
+    """A many-to-one column shown by its target's label."""
+
+    index: int  # position of the target's primary key in the selected row
+    width: int  # how many selected values belong to it (key + label columns)
+    row_type: type  # namedtuple of the label columns, handed to ``display_from``
+    display_from: object
+
+
+class ListPlan:
+    """Rows of one view's list page as namedtuples with the listed columns as attributes."""
+
+    def __init__(self, view, selected, relations, joins, row_type, pk_name):
+        self.view = view
+        self.selected = selected
+        self.relations = relations  # {column position: _Relation}
+        self.joins = joins
+        self.row_type = row_type
+        self.pk_name = pk_name
+
+    def page(self, filters, order_column, order_direction, page, page_size):
+        """(count, rows, keys) as FAB's ``datamodel.query`` would give (count, objects)."""
+        dm = self.view.datamodel
+        query = dm.session.query(dm.obj)
+        count = dm.query_count(query, filters)
+        query = dm.apply_all(query, filters, order_column, order_direction, page, page_size, eager=False)
+        stmt = query.statement.with_only_columns(*self.selected)
+        for alias, on in self.joins:
+            stmt = stmt.outerjoin(alias, on)
+        labels: dict = {}
+        rows, keys = [], []
+        relations = sorted(self.relations.items())
+        make = self.row_type._make
+        for raw in dm.session.execute(stmt):
+            values = [raw[0]]  # the key
+            start = 1
+            for pos, rel in relations:
+                values.extend(raw[start:rel.index])
+                key = raw[rel.index]
+                if key is None:
+                    values.append(None)
+                else:
+                    try:
+                        label = labels[pos, key]
+                    except KeyError:
+                        label = labels[pos, key] = rel.display_from(
+                            rel.row_type._make(raw[rel.index + 1:rel.index + rel.width]))
+                    values.append(label)
+                start = rel.index + rel.width
+            values.extend(raw[start:])
+            rows.append(make(values))
+            keys.append(raw[0])
+        return count, rows, keys
+
+
+def plan_for(view) -> ListPlan | None:
+    """The tuple plan of ``view``'s list page, or None when a listed column needs the objects."""
+    model = view.datamodel.obj
+    mapper = sa.inspect(model)
+    if len(mapper.primary_key) != 1:
+        return None
+    pk = mapper.primary_key[0]
+    pk_name = mapper.get_property_by_column(pk).key
+    columns = list(view.list_columns or [])
+    names = [pk_name] + columns
+    if len(set(names)) != len(names) or any(not n.isidentifier() or keyword.iskeyword(n) or n.startswith("_")
+                                           for n in names):
+        return None
+    formatters = view.formatters_columns or {}
+    selected = [getattr(model, pk_name)]
+    relations: dict[int, _Relation] = {}
+    joins = []
+    for pos, col in enumerate(columns):
+        if col in mapper.column_attrs:
+            selected.append(getattr(model, col))
+            continue
+        if col == "display_name" and getattr(model, "display_columns", None):
+            # the row's own label, as its ``display_name`` property gives it (tests/portal/test_listplan.py)
+            relations[pos] = _Relation(len(selected), 1 + len(model.display_columns),
+                                       namedtuple(f"{model.__name__}Label", model.display_columns),
+                                       model.display_from)
+            selected.append(getattr(model, pk_name))
+            selected.extend(getattr(model, c) for c in model.display_columns)
+            continue
+        prop = mapper.relationships.get(col)
+        target = prop.mapper.class_ if prop is not None else None
+        label_columns = getattr(target, "display_columns", None)
+        fmt = formatters.get(col)
+        # A formatter is handed the label instead of the object: only the app-wide one (empty for
+        # None, the value itself otherwise; ``portal.i18n``) gives the same text for both.
+        if (prop is None or prop.uselist or (fmt is not None and not getattr(fmt, "export_by_type", False))
+                or not label_columns
+                or not hasattr(target, "display_from") or len(prop.mapper.primary_key) != 1):
+            return None
+        if prop.secondary is not None or not prop.local_remote_pairs:
+            return None
+        # The related row through a plain table alias, not the mapped class: the data scope then leaves
+        # it alone, as it leaves the object's relationship loads alone. A township's own top grid is in
+        # its scope and shows its parent (the banner), which is not.
+        alias = prop.mapper.local_table.alias()
+        on = sa.and_(*[alias.corresponding_column(remote) == local for local, remote in prop.local_remote_pairs])
+        joins.append((alias, on))
+        relations[pos] = _Relation(len(selected), 1 + len(label_columns),
+                                   namedtuple(f"{target.__name__}Label", label_columns), target.display_from)
+        selected.append(alias.corresponding_column(prop.mapper.primary_key[0]))
+        selected.extend(alias.corresponding_column(prop.mapper.get_property(c).columns[0]) for c in label_columns)
+    selected = [c.label(f"c{i}") for i, c in enumerate(selected)]  # names of two tables may clash
+    row_type = namedtuple(f"{model.__name__}ListRow", names, rename=False)
+    return ListPlan(view, selected, relations, joins, row_type, pk_name)
+
+
+__all__ = ["ListPlan", "plan_for"]

@@ -1,0 +1,113 @@
+"""List rows selected as tuples (portal/listplan.py): which lists use them, labels made as the objects
+make them, the data scope kept, and an empty relation shown as the objects show it. Whole pages are
+compared with the objects' rendering in test_list_render.py."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.portal.test_list_render import _normal, plain_fab
+
+BUSY_LISTS = ["UnitView", "GridView", "PersonView", "AssignmentView", "LeaveRequestView"]
+
+
+def _view(name):
+    from portal.extensions import appbuilder
+
+    return next(v for v in appbuilder.baseviews if type(v).__name__ == name)
+
+
+def test_the_busy_lists_select_tuples(app, login):
+    login("admin").get("/unitview/list/")  # first request: the app-wide formatters are in place
+    with app.test_request_context():
+        for name in BUSY_LISTS:
+            assert _view(name)._list_plan() is not None, name
+        app.config["LIST_ROWS_AS_TUPLES"] = False
+        try:
+            assert _view("UnitView")._list_plan() is None
+        finally:
+            app.config["LIST_ROWS_AS_TUPLES"] = True
+
+
+def test_a_column_that_needs_the_object_keeps_the_objects(app):
+    from portal.listplan import plan_for
+
+    view = _view("UnitView")
+    saved = view.list_columns
+    try:
+        view.list_columns = ["name", "sector_list"]  # a property: only an object has it
+        assert plan_for(view) is None
+        view.list_columns = ["name", "grid.code"]  # a dotted path
+        assert plan_for(view) is None
+    finally:
+        view.list_columns = saved
+
+
+@pytest.mark.parametrize("lang", ["zh", "mn_Mong_CN"])
+def test_labels_are_made_as_the_objects_make_them(app, lang):
+    from portal.grid.models import Grid, Person
+    from portal.ledger.models import Unit
+
+    items = [Grid(name_zh="甲村", name_mn="ᠠᠷᠠᠭ"), Grid(name_zh="乙村", name_mn=None),
+             Person(name_zh="张三", name_mn="ᠪᠠᠲᠤ"), Unit(name="示例单位")]
+    with app.test_request_context(f"/?_l_={lang}"):
+        for item in items:
+            row = {c: getattr(item, c) for c in type(item).display_columns}
+            from collections import namedtuple
+
+            label = type(item).display_from(namedtuple("Row", row)(**row))
+            assert label == repr(item) == getattr(item, "display_name", repr(item))
+        assert repr(items[0]) == ("ᠠᠷᠠᠭ" if lang.startswith("mn") else "甲村")
+        assert repr(items[1]) == "乙村"
+
+
+def test_the_township_sees_only_its_own_rows(app, login):
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.grid.models import Grid
+    from portal.ledger.models import Unit
+    from portal.security.models import UserProfile
+    from portal.security.scope import system_scope
+
+    with app.app_context(), system_scope("test"):
+        grid_id = db.session.execute(
+            select(UserProfile.grid_id).join(User, User.id == UserProfile.user_id).where(User.username == "station")
+        ).scalar_one()
+        path = db.session.get(Grid, grid_id).path
+        inside = set(db.session.execute(
+            select(Unit.id).join(Grid, Grid.id == Unit.grid_id).where(Grid.path.like(path + "%"))).scalars())
+        everyone = set(db.session.execute(select(Unit.id)).scalars())
+        db.session.remove()
+    assert inside and everyone - inside
+    page = login("station").get("/unitview/list/?psize_UnitView=100").get_data(as_text=True)
+    shown = {int(k) for k in re.findall(r'name="rowid" value="(\d+)"', page)}
+    assert shown and shown <= inside
+
+
+def test_a_person_without_a_grid_shows_an_empty_cell(app, login):
+    from portal.extensions import db
+    from portal.grid.models import Person
+    from portal.security.scope import system_scope
+
+    with app.app_context(), system_scope("test"):
+        person = Person(name_zh="无网格测试人", role="office_staff")
+        db.session.add(person)
+        db.session.commit()
+        pk = person.id
+        db.session.remove()
+    try:
+        c = login("admin")
+        url = "/personview/list/?_flt_2_name_zh=%E6%97%A0%E7%BD%91%E6%A0%BC"
+        fast = c.get(url).get_data(as_text=True)
+        with plain_fab(app):
+            slow = c.get(url).get_data(as_text=True)
+        assert f"/personview/show/{pk}" in fast
+        assert _normal(fast) == _normal(slow)
+    finally:
+        with app.app_context(), system_scope("test"):
+            db.session.delete(db.session.get(Person, pk))
+            db.session.commit()
+            db.session.remove()
