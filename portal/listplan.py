@@ -130,6 +130,8 @@ def plan_for(view) -> ListPlan | None:
                                    namedtuple(f"{target.__name__}Label", label_columns), target.display_from)
         selected.append(alias.corresponding_column(prop.mapper.primary_key[0]))
         selected.extend(alias.corresponding_column(prop.mapper.get_property(c).columns[0]) for c in label_columns)
+    if any(getattr(c.type, "enum_class", None) for c in selected):
+        return None  # FAB shows an Enum member by its value; the rows hold stored values only
     selected = [c.label(f"c{i}") for i, c in enumerate(selected)]  # names of two tables may clash
     row_type = namedtuple(f"{model.__name__}ListRow", names, rename=False)
     return ListPlan(view, selected, relations, joins, row_type, pk_name)

@@ -130,13 +130,21 @@ def list_rows(value_columns, pks, include_columns, formatters_columns, with_chec
     if items is not None:
         rows = items
         mapper = getattr(type(items[0]), "__mapper__", None) if items else None
+        # rows of portal.listplan: namedtuples of stored values and related labels (never a method or
+        # an Enum member), read by position
+        fields = getattr(type(items[0]), "_fields", None) if items and mapper is None else None
     else:
         rows = value_columns
-        mapper = None
+        mapper = fields = None
     columns = []
     for c in include_columns:
         fmt = formatters_columns.get(c)
-        get, memo = _plan(c, fmt, mapper) if items is not None else (operator.itemgetter(c), True)
+        if fields is not None and c in fields:
+            get, memo = operator.itemgetter(fields.index(c)), True
+        elif items is not None:
+            get, memo = _plan(c, fmt, mapper)
+        else:
+            get, memo = operator.itemgetter(c), True
         columns.append((c, fmt, get, memo))
     # Cells repeat down a page (codes, the same grid): each distinct (column, value) of a formatted or
     # related column is formatted and escaped once. Formatters are functions of the value alone; ORM
