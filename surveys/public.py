@@ -158,8 +158,23 @@ def _blank_fields_html(campaign, schema, form) -> Markup:
     return html
 
 
+_thanks_pages: dict[tuple, str] = {}
+
+
 def _thanks(campaign, schema=None, answers=None, status=200):
-    return _page("surveys/thanks.html", campaign, status, review=_review(schema, answers))
+    """The thank-you page. It is a function of the campaign's titles, the language, the address (its
+    language links) and the review, so each distinct page is rendered once: a questionnaire has a few
+    knowledge questions, hence a few right/wrong combinations, and rendering was a sixth of a POST."""
+    review = _review(schema, answers)
+    key = (campaign.id, campaign.title_zh, campaign.title_mn, str(get_locale() or ""), request.full_path,
+           tuple((i["question"], i["answer"], i["right"]) for i in review))
+    html = _thanks_pages.get(key)
+    if html is None:
+        html, _status = _page("surveys/thanks.html", campaign, review=review)
+        if len(_thanks_pages) >= 1024:
+            _thanks_pages.clear()
+        _thanks_pages[key] = html
+    return html, status
 
 
 def _thanks_for(campaign, response):

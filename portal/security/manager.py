@@ -4,10 +4,11 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context, request, session
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Group, User
-from flask_login import current_user
+from flask_login import LoginManager, current_user
+from flask_login.config import COOKIE_NAME
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
@@ -33,11 +34,33 @@ def _user_statement():
     )
 
 
+class PortalLoginManager(LoginManager):
+    """Flask-Login's manager, leaving sessions nobody is logged into alone.
+
+    Its session protection compares a hash of the client's address and browser with the one stored at
+    login; a session without a login has none, so every such session — a public questionnaire's, which
+    holds only its CSRF token — was marked "not fresh" on its first check, and its cookie signed and
+    sent again. With no user in the session and no remember-me cookie there is nothing to protect.
+    """
+
+    def _session_protection_failed(self):
+        if "_user_id" not in session and current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) not in request.cookies:
+            return False
+        return super()._session_protection_failed()
+
+
 class PortalSecurityManager(SecurityManager):
     # Lock an account after this many failed logins in a row (FAB only counts them, issue #693).
     max_failed_logins = 10
     # FAB's user statistics chart loads Google Charts from the internet and has English labels.
     userstatschartview = None
+
+    def create_login_manager(self, app) -> LoginManager:
+        # FAB's own (security/manager.py), with the class above
+        lm = PortalLoginManager(app)
+        lm.login_view = "login"
+        lm.user_loader(self.load_user)
+        return lm
 
     def load_user(self, pk):
         # Roles, groups (with their roles) and the profile (with its grid) in ONE statement: it runs on

@@ -126,3 +126,65 @@ def test_draft_edit_changes_the_public_form(app, make_campaign):
         db.session.remove()
     html = client.get(f"/survey/{slug}/?_l_=zh").get_data(as_text=True)
     assert "向谁报告隐患" in html and "了解渠道" not in html
+
+
+def test_an_answer_from_a_new_device_does_not_re_sign_the_session(app, make_campaign):
+    """The session of a public page holds only its CSRF token: the POST leaves it as it is (no new
+    session cookie), while a logged-in session still gets Flask-Login's protection."""
+    _cid, slug, _ = make_campaign()
+    client = app.test_client()
+    url = f"/survey/{slug}/"
+    app.config["WTF_CSRF_ENABLED"] = True  # as served: the token is what the session holds
+    try:
+        page = client.get(url)
+        assert any(h.startswith("session=") for h in page.headers.getlist("Set-Cookie"))
+        client.delete_cookie("anwang_sv")
+        fields = form_fields(page.get_data(as_text=True))
+        assert fields.get("csrf_token")
+        r = client.post(url, data=dict(fields, **GOOD))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert 'id="survey-thanks"' in r.get_data(as_text=True)
+    cookies = r.headers.getlist("Set-Cookie")
+    assert any(h.startswith("anwang_sv=") for h in cookies)
+    assert not any(h.startswith("session=") for h in cookies)
+
+
+def test_a_logged_in_session_from_another_browser_is_no_longer_fresh(app):
+    from tests.conftest import DEMO_PASSWORD
+
+    client = app.test_client()
+    client.post("/login/", data={"username": "station", "password": DEMO_PASSWORD},
+                headers={"User-Agent": "browser-a"})
+    with client.session_transaction() as sess:
+        assert sess.get("_user_id") and sess.get("_fresh") is True
+    client.get("/gridview/list/", headers={"User-Agent": "browser-b"})
+    with client.session_transaction() as sess:
+        assert sess.get("_fresh") is False
+
+
+def test_thank_you_pages_follow_the_review_and_the_titles(app, make_campaign):
+    """Thank-you pages are kept per campaign titles, language, address and review: each answer still
+    sees its own right and wrong answers, and a renamed campaign its new title."""
+    from portal.extensions import db
+    from portal.security.scope import system_scope
+    from surveys.models import Campaign
+
+    cid, slug, _ = make_campaign()
+    url = f"/survey/{slug}/"
+
+    def answer(**changes):
+        client = app.test_client()
+        page = client.get(url)
+        return client.post(url, data=dict(form_fields(page.get_data(as_text=True)), **{**GOOD, **changes}))
+
+    right = answer().get_data(as_text=True)
+    wrong = answer(q_reward="no").get_data(as_text=True)
+    assert right != wrong
+    assert answer().get_data(as_text=True) == right
+    with app.app_context(), system_scope("test"):
+        db.session.get(Campaign, cid).title_zh = "改名后的调查"
+        db.session.commit()
+        db.session.remove()
+    renamed = answer().get_data(as_text=True)
+    assert "改名后的调查" in renamed and "改名后的调查" not in right
