@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -166,6 +167,9 @@ class AnswerCount(Scoped, Model):
     grid_id = Column(Integer, primary_key=True, autoincrement=False)
     question = Column(Text, primary_key=True)
     value = Column(Text, primary_key=True)
+    # One counter in several rows, summed by readers: answers from one grid add to different rows and
+    # do not wait for each other's commit (surveys/counts.py, migration 0010).
+    shard = Column(SmallInteger, primary_key=True, autoincrement=False, default=0, server_default="0")
     n = Column(Integer, nullable=False, default=0)
 
     @classmethod

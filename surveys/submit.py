@@ -83,7 +83,8 @@ def store(session, campaign, schema, answers: dict, grid_id, key: str, token: st
         if device is not None:
             connection.execute(_DEVICE_INSERT, device)
         connection.execute(_RESPONSE_INSERT, row)
-        counts.add_sheet(connection, campaign.id, campaign.form_version_id, grid_id, fields, answers)
+        counts.add_sheet(connection, campaign.id, campaign.form_version_id, grid_id, fields, answers,
+                         counts.shard_for(key))
         session.commit()
     except IntegrityError:
         session.rollback()

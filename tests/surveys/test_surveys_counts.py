@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.surveys.conftest import unique
 
@@ -50,9 +50,13 @@ def test_counters_match_answers_scope_and_rebuild(app, make_campaign, grids):
         db.session.commit()
         schema = schema_of(db.session.get(FormVersion, vid))
         assert question_counts(db.session, cid, vid, schema) == _expected(SHEETS)
+        # a counter is the sum of its shards' rows
         rows = lambda: sorted(tuple(r) for r in db.session.execute(  # noqa: E731
-            select(AnswerCount.grid_id, AnswerCount.question, AnswerCount.value, AnswerCount.n)
-            .where(AnswerCount.campaign_id == cid)))
+            select(AnswerCount.grid_id, AnswerCount.question, AnswerCount.value, func.sum(AnswerCount.n))
+            .where(AnswerCount.campaign_id == cid)
+            .group_by(AnswerCount.grid_id, AnswerCount.question, AnswerCount.value)))
+        shards = set(db.session.execute(select(AnswerCount.shard).where(AnswerCount.campaign_id == cid)).scalars())
+        assert len(shards) > 1  # the sheets' keys spread them
         kept = rows()
         assert (0, "", "", 1) in kept  # the sheet without a grid is counted under grid 0
         rebuild(db.session.connection(), cid)
@@ -90,7 +94,23 @@ def test_failed_submission_leaves_no_count(app, make_campaign, grids):
             raise AssertionError("duplicate key accepted")
         except IntegrityError:
             db.session.rollback()
-        n = db.session.execute(select(AnswerCount.n).where(
+        n = db.session.execute(select(func.sum(AnswerCount.n)).where(
             AnswerCount.campaign_id == cid, AnswerCount.question == "knows_worker", AnswerCount.value == "true")).scalar()
         db.session.remove()
     assert n == 1
+
+
+def test_an_answer_counts_in_the_shard_of_its_key(app):
+    from surveys.counts import SHARDS, shard_for
+
+    keys = [f"{i:08x}" + "0" * 24 for i in range(64)]
+    with app.app_context():
+        got = [shard_for(k) for k in keys]
+        assert got == [shard_for(k) for k in keys]  # a retry adds to the same rows
+        assert set(got) == set(range(SHARDS))
+        assert shard_for(None) == 0
+        app.config["SURVEY_COUNTER_SHARDS"] = 1
+        try:
+            assert {shard_for(k) for k in keys} == {0}
+        finally:
+            del app.config["SURVEY_COUNTER_SHARDS"]
