@@ -237,8 +237,8 @@ def add_survey_answers(ctx: Context, count: int, seed: int = 11, batch: int = 50
         if rows:
             db.session.execute(sa.insert(Response.__table__), rows)
         # Bulk INSERTs bypass the ORM listener that keeps the per-question counters: recount, as
-        # surveys/counts.py asks of any bulk load.
-        rebuild(db.session.connection(), campaign_id)
+        # surveys/counts.py asks of any bulk load — spread over the shards as live answers leave them.
+        rebuild(db.session.connection(), campaign_id, spread=True)
         db.session.commit()
         analyze(db.engine)
         db.session.remove()

@@ -130,26 +130,30 @@ def _count_answer(mapper, connection, target: Response) -> None:
               target.answers_json, shard_for(target.idempotency_key))
 
 
-def rebuild(connection, campaign_id: int, batch: int = 2000) -> int:
-    """Recount a campaign's counters from its stored answers (after bulk loads, or to repair).
-    Runs on a Core connection: no data scope, the caller decides. Returns the number of counter rows."""
+def rebuild(connection, campaign_id: int, batch: int = 2000, spread: bool = False) -> int:
+    """Recount a campaign's counters from its stored answers (after bulk loads, or to repair). Also
+    compacts: every counter in one row (shard 0), where live answers spread it over up to SHARDS rows.
+    ``spread``: leave the rows as live answers would have (the benchmarks measure the statistics page
+    against that). Runs on a Core connection: no data scope, the caller decides. Returns the number of
+    counter rows."""
     connection.execute(delete(AnswerCount.__table__).where(AnswerCount.campaign_id == campaign_id))
     schemas = {vid: _layout_of_json(text) for vid, text in connection.execute(
         select(FormVersion.id, FormVersion.schema_json))}
     totals: dict[tuple, Counter] = {}
     r = Response.__table__
     result = connection.execute(  # streamed; the option on the statement, not on the shared connection
-        select(r.c.form_version_id, r.c.grid_id, r.c.answers_json).where(r.c.campaign_id == campaign_id)
-        .execution_options(yield_per=batch)
+        select(r.c.form_version_id, r.c.grid_id, r.c.answers_json, r.c.idempotency_key)
+        .where(r.c.campaign_id == campaign_id).execution_options(yield_per=batch)
     )
-    for version_id, grid_id, answers in result:
+    for version_id, grid_id, answers, key in result:
         fields = schemas[version_id]
         if isinstance(answers, str):
             answers = json.loads(answers)
-        totals.setdefault((version_id, grid_id or 0), Counter()).update(tokens(fields, answers))
+        shard = shard_for(key) if spread else 0
+        totals.setdefault((version_id, grid_id or 0, shard), Counter()).update(tokens(fields, answers))
     rows = []
-    for (version_id, grid_id), counts in sorted(totals.items()):
-        rows.extend(_rows(campaign_id, version_id, grid_id, counts))
+    for (version_id, grid_id, shard), counts in sorted(totals.items()):
+        rows.extend(_rows(campaign_id, version_id, grid_id, counts, shard))
     for i in range(0, len(rows), batch):
         connection.execute(AnswerCount.__table__.insert(), rows[i:i + batch])
     return len(rows)
