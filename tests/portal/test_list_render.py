@@ -132,15 +132,15 @@ def test_navbar_is_kept_per_user_and_language(app, login):
     assert mn.split("navbar-collapse", 1)[1][:3000] != zh.split("navbar-collapse", 1)[1][:3000]
 
 
-def test_record_count_follows_the_scope(login, app):
-    """The count over the list (FAB's ``count(*)`` subquery) is scoped like its rows."""
+def station_units(app) -> tuple[set[int], int]:
+    """(ids of the units inside the demo station's township, number of all units), read as the system."""
+    from flask_appbuilder.security.sqla.models import User
     from sqlalchemy import select
 
     from portal.extensions import db
     from portal.grid.models import Grid
     from portal.ledger.models import Unit
     from portal.security.models import UserProfile
-    from flask_appbuilder.security.sqla.models import User
     from portal.security.scope import system_scope
 
     with app.app_context(), system_scope("test"):
@@ -148,10 +148,16 @@ def test_record_count_follows_the_scope(login, app):
             select(UserProfile.grid_id).join(User, User.id == UserProfile.user_id).where(User.username == "station")
         ).scalar_one()
         path = db.session.get(Grid, grid_id).path
-        want = db.session.execute(
-            select(Unit.id).join(Grid, Grid.id == Unit.grid_id).where(Grid.path.like(path + "%"))).all()
+        inside = set(db.session.execute(
+            select(Unit.id).join(Grid, Grid.id == Unit.grid_id).where(Grid.path.like(path + "%"))).scalars())
         total = db.session.query(Unit).count()
         db.session.remove()
+    return inside, total
+
+
+def test_record_count_follows_the_scope(login, app):
+    """The count over the list (FAB's ``count(*)`` subquery) is scoped like its rows."""
+    want, total = station_units(app)
     assert 0 < len(want) < total
     page = login("station").get("/unitview/list/").get_data(as_text=True)
     shown = re.search(r"(?:Record Count|记录数):</strong>\s*(\d+)", page)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.portal.test_list_render import _normal, plain_fab
+from tests.portal.test_list_render import _normal, plain_fab, station_units
 
 BUSY_LISTS = ["UnitView", "GridView", "PersonView", "AssignmentView", "LeaveRequestView"]
 
@@ -63,25 +63,8 @@ def test_labels_are_made_as_the_objects_make_them(app, lang):
 
 
 def test_the_township_sees_only_its_own_rows(app, login):
-    from flask_appbuilder.security.sqla.models import User
-    from sqlalchemy import select
-
-    from portal.extensions import db
-    from portal.grid.models import Grid
-    from portal.ledger.models import Unit
-    from portal.security.models import UserProfile
-    from portal.security.scope import system_scope
-
-    with app.app_context(), system_scope("test"):
-        grid_id = db.session.execute(
-            select(UserProfile.grid_id).join(User, User.id == UserProfile.user_id).where(User.username == "station")
-        ).scalar_one()
-        path = db.session.get(Grid, grid_id).path
-        inside = set(db.session.execute(
-            select(Unit.id).join(Grid, Grid.id == Unit.grid_id).where(Grid.path.like(path + "%"))).scalars())
-        everyone = set(db.session.execute(select(Unit.id)).scalars())
-        db.session.remove()
-    assert inside and everyone - inside
+    inside, total = station_units(app)
+    assert inside and len(inside) < total
     page = login("station").get("/unitview/list/?psize_UnitView=100").get_data(as_text=True)
     shown = {int(k) for k in re.findall(r'name="rowid" value="(\d+)"', page)}
     assert shown and shown <= inside
