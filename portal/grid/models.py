@@ -60,7 +60,27 @@ def _localized_name():
 
     return localized_name
 
-class Grid(Scoped, TimestampMixin, Model):
+
+class NamedInBothScripts:
+    """Shown by its Mongolian name on Mongolian pages when it has one, else by its Chinese name.
+    ``display_columns``/``display_from`` say which columns make the label and how: list pages select
+    those instead of the object (portal/listplan.py)."""
+
+    display_columns = ("name_zh", "name_mn")
+
+    @staticmethod
+    def display_from(row) -> str:
+        return _localized_name()(row)
+
+    def __repr__(self) -> str:
+        return self.display_from(self)
+
+    @property
+    def display_name(self) -> str:
+        return repr(self)
+
+
+class Grid(NamedInBothScripts, Scoped, TimestampMixin, Model):
     """A node of the grid tree (网格): banner, township-level, village-level or basic grid."""
 
     __tablename__ = "grid"
@@ -89,20 +109,6 @@ class Grid(Scoped, TimestampMixin, Model):
     parent = relationship("Grid", remote_side=[id], backref="children", lazy="joined")
 
     __table_args__ = (Index("ix_grid_level_kind", "level", "kind"),)
-
-    #: the columns its label is made of, and how (list pages select these instead of the object)
-    display_columns = ("name_zh", "name_mn")
-
-    @staticmethod
-    def display_from(row) -> str:
-        return _localized_name()(row)
-
-    def __repr__(self) -> str:
-        return self.display_from(self)
-
-    @property
-    def display_name(self) -> str:
-        return repr(self)
 
     @classmethod
     def subtree_clause(cls, pattern):
@@ -163,7 +169,7 @@ class PersonRole(str, enum.Enum):
     department_staff = "department_staff"  # 行业主管部门工作人员
 
 
-class Person(Scoped, TimestampMixin, Model):
+class Person(NamedInBothScripts, Scoped, TimestampMixin, Model):
     """A grid worker, grid head or staff member (人员). Confidential personal data (R2, R13)."""
 
     __tablename__ = "person"
@@ -185,20 +191,6 @@ class Person(Scoped, TimestampMixin, Model):
     user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), unique=True)
 
     grid = relationship("Grid", lazy="joined")
-
-    #: the columns its label is made of, and how (list pages select these instead of the object)
-    display_columns = ("name_zh", "name_mn")
-
-    @staticmethod
-    def display_from(row) -> str:
-        return _localized_name()(row)
-
-    def __repr__(self) -> str:
-        return self.display_from(self)
-
-    @property
-    def display_name(self) -> str:
-        return repr(self)
 
     @property
     def photo_url(self) -> str:
