@@ -76,6 +76,9 @@ LANGUAGES = {
 
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
+# Public questionnaires carry their own anti-forgery token (surveys.submit.form_token), valid this many
+# seconds after the page was served (0: no limit). An expired page is shown again with its answers kept.
+SURVEY_FORM_MAX_AGE = int(os.environ.get("SURVEY_FORM_MAX_AGE", 7 * 24 * 3600))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 32 * 1024 * 1024))

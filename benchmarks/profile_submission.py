@@ -2,8 +2,8 @@
 
     python -m benchmarks.profile_submission [--db URL] [--runs 20] [--top 30] [--sort tottime] [--part get|post]
 
-Each answer is made as a fresh device would make it: a new test client (no cookies), a GET (CSRF token,
-session cookie, schema hash, a new idempotency key), then the POST. The app is the one gunicorn serves in
+Each answer is made as a fresh device would make it: a new test client (no cookies), a GET (form token,
+device cookie, schema hash, a new idempotency key), then the POST. The app is the one gunicorn serves in
 ``--only public_submission`` (``benchmarks.surveys.load_app``: CSRF on, the limiter running with the
 per-IP limit raised). GETs and POSTs are profiled separately; SQL is counted and timed at the cursor.
 Without ``--db`` a fresh banner-scale database is built first; ``--db`` reuses one kept with
@@ -32,7 +32,6 @@ def _answer_once(app, path, seq, prof_get=None, prof_post=None, sql=None):
         prof_get.disable()
     if page.status_code != 200:
         raise RuntimeError(f"GET {path}: {page.status_code}")
-    client.delete_cookie("anwang_sv")  # a new device for every answer, as the load test does
     form = {**_answers(0, seq), **hidden_fields(page.get_data(as_text=True))}
     n0 = sql["statements"] if sql else 0
     if prof_post:

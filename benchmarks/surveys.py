@@ -124,21 +124,21 @@ def _survey_path(ctx) -> str:
 
 
 def _fresh_form(conn, path, client, seq):
-    """GET the questionnaire as a new device: no cookies sent; keep the session cookie (CSRF) and the
-    hidden fields (csrf_token, schema_hash, schema_version, a new idempotency_key); drop anwang_sv so the
-    next answer is a new device too."""
+    """GET the questionnaire as a new device (no cookies sent) and keep what its POST needs, as a phone
+    would: the hidden fields (form_token, schema_hash, schema_version, a new idempotency_key) and the
+    cookies the page set (the device cookie the form token is signed for). Nothing is carried to the
+    next GET, so every answer comes from a new device."""
     conn.request("GET", path)
     resp = conn.getresponse()
     page = resp.read().decode()
     if resp.status != 200:
         raise RuntimeError(f"GET {resp.status}")
     cookies = [c.split(";", 1)[0] for c in resp.headers.get_all("Set-Cookie") or []]
-    cookies = [c for c in cookies if not c.startswith("anwang_sv=")]
     return hidden_fields(page), {"Cookie": "; ".join(cookies)} if cookies else {}
 
 
 def hidden_fields(page: str) -> dict:
-    """The hidden inputs of a questionnaire page (csrf_token, schema_hash, schema_version, idempotency_key)."""
+    """The hidden inputs of a questionnaire page (form_token, schema_hash, schema_version, idempotency_key)."""
     hidden = {}
     for tag in _INPUT.findall(page):
         attrs = dict(_ATTR.findall(tag))

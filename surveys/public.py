@@ -1,9 +1,11 @@
 """Public questionnaire pages (no login): /survey/<slug>/?grid=<code>.
 
-Anti-abuse, in the order a POST meets it: per-IP rate limit → CSRF (Flask-WTF) → honeypot →
-idempotency key (a retry returns the same thank-you) → device cookie (one answer per campaign per
-device) → schema hash and answer validation. Any refusal re-shows the page in the respondent's
-language with every answer kept, and stores nothing.
+Anti-abuse, in the order a POST meets it: per-IP rate limit → honeypot → form token (signed for the
+device cookie and the idempotency key the page was served with: the questionnaire's CSRF token,
+``submit.form_token``) → schema hash and answer validation → idempotency key (a retry returns the same
+thank-you) → device cookie (one answer per campaign per device; the device mark's primary key). Any
+refusal re-shows the page in the respondent's language with every answer kept, and stores nothing.
+Public questionnaires use no session at all: no session cookie is set for a respondent.
 """
 from __future__ import annotations
 
@@ -38,7 +40,11 @@ HONEYPOT = "website"
 
 
 class SurveyFormBase(FlaskForm):
+    class Meta:
+        csrf = False  # ``form_token`` stands in for the session's CSRF token (see ``submit.form_token``)
+
     idempotency_key = HiddenField()
+    form_token = HiddenField()
     # Honeypot: hidden from people by CSS, filled by naive bots.
     website = StringField()
 
@@ -220,10 +226,11 @@ def survey(slug):
             return _page("surveys/closed.html", campaign)
         if submit.device_used(db.session, campaign.id, token):
             return _page("surveys/already.html", campaign)
+        device = token or submit.new_key()  # a new device gets its cookie with the page
         form = form_class(formdata=None)
-        form.idempotency_key.data = submit.new_key()
+        _arm(form, campaign.id, device)
         return _with_cookie(_form_page(campaign, schema, form, grid, fields_html=_blank_fields_html(campaign, schema, form)),
-                            token)
+                            device)
 
     form = form_class()
     key = request.form.get("idempotency_key", "")
@@ -243,22 +250,25 @@ def survey(slug):
         form.validate()
         return _form_page(campaign, schema, form, grid, 400,
                           [_l("This questionnaire is closed: answers are no longer accepted.")])
-    if submit.device_used(db.session, campaign.id, token):
-        if (found := earlier()) is not None:
-            return _thanks_for(campaign, found)
-        return _page("surveys/already.html", campaign)
     problems = []
-    if not submit.KEY_RE.match(key or ""):
+    if not (submit.KEY_RE.match(key or "")
+            and submit.form_token_ok(request.form.get("form_token"), campaign.id, token, key)):
         problems.append(_l("The page was altered or is out of date. Please check your answers and send again."))
-        form.idempotency_key.data = submit.new_key()
     if not form.validate() or problems:
         if (found := earlier()) is not None:
             return _thanks_for(campaign, found)
+        if submit.device_used(db.session, campaign.id, token):
+            return _page("surveys/already.html", campaign)
         if form.errors and not problems:
             problems.append(_l("Some answers are missing or not valid: see the marked questions."))
-        return _form_page(campaign, schema, form, grid, 400, problems)
-    if not token:
-        token = submit.new_key()
+        # Sent again, the page must pass: a fresh key and token for this device (a new one if the
+        # browser sent no cookie; it gets one with this page).
+        token = token or submit.new_key()
+        if problems:
+            _arm(form, campaign.id, token)
+        return _with_cookie(_form_page(campaign, schema, form, grid, 400, problems), token)
+    # One answer per device: the device mark's primary key refuses a second one (``submit.store``), so
+    # a plain answer costs no SELECT for it; the token proves the cookie came with the page.
     answers = answers_from_form(form, schema)
     outcome, response = submit.store(db.session, campaign, schema, answers, grid.id if grid else None, key, token)
     if outcome == "device":
@@ -266,6 +276,12 @@ def survey(slug):
     if outcome == "duplicate":
         return _with_cookie(_thanks_for(campaign, response), token)
     return _with_cookie(_thanks(campaign, schema, answers), token)
+
+
+def _arm(form, campaign_id: int, device: str) -> None:
+    """A new idempotency key, and the form token that signs it for this device."""
+    form.idempotency_key.data = key = submit.new_key()
+    form.form_token.data = submit.form_token(campaign_id, device, key)
 
 
 def _with_cookie(page, token):
@@ -290,3 +306,6 @@ def init_app(app) -> None:
 
     init_limiter(app)
     app.register_blueprint(bp)
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(survey)  # checked by its own form token (module docstring)

@@ -70,7 +70,7 @@ def make_campaign(app):
 def form_fields(html: str) -> dict:
     """Hidden inputs of a rendered questionnaire."""
     out = {}
-    for name in ("schema_hash", "schema_version", "idempotency_key", "csrf_token"):
+    for name in ("schema_hash", "schema_version", "idempotency_key", "form_token", "csrf_token"):
         m = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
             rf'value="([^"]*)"[^>]*name="{name}"', html)
         if m:

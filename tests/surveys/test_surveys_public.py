@@ -136,3 +136,67 @@ def test_rate_limit_answers_429(app, make_campaign):
         limiter.enabled = False
         limiter.reset()
         app.config.pop("SURVEY_RATE_LIMIT", None)
+
+
+def _refused_and_kept(r, app, cid):
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "alert-danger" in html and 'id="survey-thanks"' not in html
+    assert "保留我" in html  # what was typed is still there
+    assert count_responses(app, cid) == 0
+    return form_fields(html)
+
+
+def test_form_token_binds_the_page_to_its_device_and_key(app, make_campaign):
+    """The questionnaire's anti-forgery token: a POST without the page's token, with another device's
+    cookie, with a swapped key or an expired token stores nothing and shows the page again with the
+    answers kept and a fresh token that then goes through."""
+    cid, slug, _ = make_campaign()
+    url = f"/survey/{slug}/"
+    answers = dict(GOOD, note="保留我")
+    phone = app.test_client()
+    fields = form_fields(phone.get(url).get_data(as_text=True))
+
+    # A cross-site POST: the browser sends no cookie (SameSite=Lax), the forger has no token.
+    forged = app.test_client().post(url, data=dict(answers, idempotency_key=fields["idempotency_key"]))
+    _refused_and_kept(forged, app, cid)
+    # The page's own fields from another browser (another device cookie): refused too.
+    other = app.test_client()
+    other.get(url)
+    _refused_and_kept(other.post(url, data=dict(fields, **answers)), app, cid)
+    # A key that is not the one the token signed.
+    import secrets
+
+    swapped = dict(fields, **answers, idempotency_key=secrets.token_hex(16))
+    _refused_and_kept(phone.post(url, data=swapped), app, cid)
+    # Expired.
+    app.config["SURVEY_FORM_MAX_AGE"] = 60
+    try:
+        issued, mac = fields["form_token"].split(".")
+        from surveys import submit
+
+        with app.test_request_context():
+            old = submit.form_token(cid, phone.get_cookie("anwang_sv").value, fields["idempotency_key"],
+                                    int(issued) - 3600)
+        again = _refused_and_kept(phone.post(url, data=dict(fields, **answers, form_token=old)), app, cid)
+    finally:
+        app.config["SURVEY_FORM_MAX_AGE"] = 7 * 24 * 3600
+    # The page shown again carries a fresh key and token: sending it again stores the answer once.
+    assert again["form_token"] != old and again["idempotency_key"] != fields["idempotency_key"]
+    ok = phone.post(url, data=dict(again, **answers))
+    assert 'id="survey-thanks"' in ok.get_data(as_text=True)
+    assert count_responses(app, cid) == 1
+
+
+def test_a_post_without_cookie_gets_one_to_send_again(app, make_campaign):
+    """A browser that lost its cookie between page and answer (or never sent it) gets the page back with
+    a device cookie and a token for it: sending again works."""
+    cid, slug, _ = make_campaign()
+    url = f"/survey/{slug}/"
+    client = app.test_client()
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    client.delete_cookie("anwang_sv")
+    r = client.post(url, data=dict(fields, **dict(GOOD, note="保留我")))
+    again = _refused_and_kept(r, app, cid)
+    assert client.get_cookie("anwang_sv")
+    assert 'id="survey-thanks"' in client.post(url, data=dict(again, **GOOD)).get_data(as_text=True)
+    assert count_responses(app, cid) == 1
