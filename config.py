@@ -41,7 +41,9 @@ def _database_url() -> str:
 SECRET_KEY = _secret_key()
 SQLALCHEMY_DATABASE_URI = _database_url()
 SQLALCHEMY_TRACK_MODIFICATIONS = False
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# A server connection may have been dropped (database restart, failover, idle timeout): test it on
+# checkout. An SQLite file cannot drop its connection, and the test was a statement per request.
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
 
 APP_NAME = "安网 · 敖汉旗安全生产网格化管理"
 APP_THEME = ""
