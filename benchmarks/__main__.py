@@ -98,7 +98,7 @@ def report(name: str, res: dict) -> None:
             if not m:
                 continue
             keys = [k for k in ("median_ms", "median_s", "peak_rss_mb", "rss_growth_mb", "per_second",
-                                "acknowledged", "stored", "error_count", "p95_ms", "forms_fetched", "clients_out_of_forms")
+                                "acknowledged", "stored", "error_count", "p95_ms", "server_cpu_ms", "forms_fetched", "clients_out_of_forms")
                     if m.get(k) is not None]
             print(f"   {prefix}{label:32} " + "  ".join(f"{k}={m[k]}" for k in keys))
         for label, r in (block.get("ratios") or {}).items():

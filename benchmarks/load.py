@@ -19,6 +19,9 @@ Two ways to use it:
 - ``before=fetch`` (the full answer cycle): the fetch runs before each POST inside the window and its
   time counts in the latency.
 
+``on_window("open" | "closed")`` is called as the timed window opens and after its last client is done
+(to read the server's CPU time over the window, say).
+
 ``acknowledged(status, body) -> bool`` decides what counts as stored (default: any 2xx); a 2xx that is
 not acknowledged is an error "not_acknowledged".
 """
@@ -37,7 +40,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 def run_load(url: str, fields: Callable[[int, int], dict], concurrency: int = 50, duration: float = 10.0,
              max_requests: int = 100_000, headers: dict | None = None, timeout: float = 30.0,
              before: Callable | None = None, acknowledged: Callable[[int, bytes], bool] | None = None,
-             prefetch: Callable | None = None, prefetch_count: int = 60, prefetch_seconds: float = 120.0) -> dict:
+             prefetch: Callable | None = None, prefetch_count: int = 60, prefetch_seconds: float = 120.0,
+             on_window: Callable[[str], None] | None = None) -> dict:
     parts = urlsplit(url)
     if parts.hostname not in LOOPBACK:
         raise ValueError("load tests target this machine only (127.0.0.1 / localhost)")
@@ -54,6 +58,8 @@ def run_load(url: str, fields: Callable[[int, int], dict], concurrency: int = 50
     window = {}
 
     def open_window():  # run by the barrier once every client is ready, before any is released
+        if on_window is not None:
+            on_window("open")
         window["t0"] = time.monotonic()
         deadline[0] = window["t0"] + duration
 
@@ -145,6 +151,8 @@ def run_load(url: str, fields: Callable[[int, int], dict], concurrency: int = 50
     for t in threads:
         t.join(duration + timeout + 5)
     elapsed = time.monotonic() - t0
+    if on_window is not None:
+        on_window("closed")
     lat = sorted(x * 1000 for x in latencies)
 
     def pct(p: float) -> float | None:

@@ -19,10 +19,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def group_cpu_seconds(pgid: int) -> float | None:
+    """CPU seconds (user + system) used so far by the processes of group ``pgid`` — a gunicorn master
+    and its workers — counting workers that exited and were reaped (the master's children's time).
+    None where /proc is not there."""
+    if not os.path.isdir("/proc"):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields[2] is the process group (stat field 5)
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            if int(name) == pgid:
+                total += int(fields[13]) + int(fields[14])  # cutime, cstime: reaped workers
+    return total / tick
+
+
 @contextlib.contextmanager
 def gunicorn(app_spec: str, env: dict, workers: int | None = None, threads: int | None = None,
-             ready_path: str = "/", timeout: float = 90):
-    """Run ``gunicorn -c gunicorn.conf.py <app_spec>`` on 127.0.0.1; yields the base URL."""
+             ready_path: str = "/", timeout: float = 90, started: dict | None = None):
+    """Run ``gunicorn -c gunicorn.conf.py <app_spec>`` on 127.0.0.1; yields the base URL. ``started``,
+    if given, receives the master's ``pid`` (also its process group: see ``group_cpu_seconds``)."""
     port = free_port()
     env = dict(env)
     if workers:
@@ -35,6 +59,8 @@ def gunicorn(app_spec: str, env: dict, workers: int | None = None, threads: int 
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    if started is not None:
+        started["pid"] = proc.pid
     deadline = time.monotonic() + timeout
     try:
         while True:

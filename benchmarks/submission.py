@@ -6,6 +6,8 @@ A submission is the POST: a target whose form must be fetched first (CSRF token,
 its forms before the timed window (``prefetch``) and is compared with (e) POST for POST; a target with
 ``before`` measures the whole fetch-and-post cycle instead (a secondary figure with its own ratio).
 Checks: 0 errors (fetches included), and every acknowledged submission stored (stored == acknowledged).
+Each measure also reports ``server_cpu_ms``: the gunicorn processes' CPU time over the timed window per
+acknowledged answer (a steadier figure than throughput on a shared machine), with its ratio to (e).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Callable
 from benchmarks import baselines
 from benchmarks.load import run_load
 from benchmarks.registry import benchmark
-from benchmarks.servers import gunicorn
+from benchmarks.servers import group_cpu_seconds, gunicorn
 
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 50))
 DURATION = float(os.environ.get("BENCH_LOAD_SECONDS", 10))
@@ -53,10 +55,18 @@ def measure(ctx, target: Target) -> dict:
     target.prepare(ctx)
     path = target.path(ctx) if callable(target.path) else target.path
     before = target.count_stored(ctx.url)
-    with gunicorn(target.app_spec, ctx.env, ready_path=target.ready_path) as base:
+    started, cpu = {}, {}
+
+    def on_window(event):  # the server's CPU over the timed window only (prefetching comes before it)
+        cpu[event] = group_cpu_seconds(started["pid"])
+
+    with gunicorn(target.app_spec, ctx.env, ready_path=target.ready_path, started=started) as base:
         result = run_load(base + path, target.fields, concurrency=CONCURRENCY, duration=DURATION,
                           before=target.before, acknowledged=target.acknowledged, prefetch=target.prefetch,
-                          prefetch_count=FORMS_PER_CLIENT)
+                          prefetch_count=FORMS_PER_CLIENT, on_window=on_window)
+    if cpu.get("open") is not None and cpu.get("closed") is not None and result["acknowledged"]:
+        # Steadier than throughput on a noisy machine: what one answer costs the server, gunicorn included.
+        result["server_cpu_ms"] = round((cpu["closed"] - cpu["open"]) / result["acknowledged"] * 1000, 2)
     result["stored"] = target.count_stored(ctx.url) - before
     result["stored_equals_acknowledged"] = result["stored"] == result["acknowledged"]
     result["ok"] = (result["error_count"] == 0 and not result.get("fetch_errors")
@@ -74,4 +84,7 @@ def public_submission(ctx) -> dict:
         b = measures[BASELINE_E.name]
         if b["per_second"] and measures[t.name]["per_second"]:
             ratios[f"throughput {t.name}/e"] = round(measures[t.name]["per_second"] / b["per_second"], 2)
+        if b.get("server_cpu_ms") and measures[t.name].get("server_cpu_ms"):
+            ratios[f"server CPU per answer {t.name}/e"] = round(
+                measures[t.name]["server_cpu_ms"] / b["server_cpu_ms"], 2)
     return {"measures": measures, "ratios": ratios, "targets_pending": [] if TARGETS else ["surveys public form"]}

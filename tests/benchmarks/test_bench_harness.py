@@ -53,3 +53,47 @@ def test_load_harness_refuses_other_hosts():
 
     with pytest.raises(ValueError):
         run_load("http://192.0.2.1/submit", lambda c, s: {}, concurrency=1, duration=0.1)
+
+
+def test_server_cpu_is_read_for_the_whole_process_group():
+    """``server_cpu_ms`` sums a gunicorn master and its workers: here a process group whose leader
+    burns CPU in a child it has reaped, and then some of its own."""
+    import os
+    import subprocess
+    import sys
+
+    from benchmarks.servers import group_cpu_seconds
+
+    if not os.path.isdir("/proc"):
+        pytest.skip("no /proc")
+    burn = "import time\nt=time.process_time()\nwhile time.process_time()-t<0.3: pass\n"
+    code = (f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {burn!r}])\n{burn}"
+            "print('done', flush=True)\nsys.stdin.read()\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            start_new_session=True, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "done"
+        assert group_cpu_seconds(proc.pid) >= 0.55  # 0.3 s in the reaped child + 0.3 s in the leader
+    finally:
+        proc.stdin.close()
+        proc.wait(10)
+    assert group_cpu_seconds(proc.pid) == 0  # gone: nothing left in the group
+
+
+def test_on_window_brackets_the_timed_window(tmp_path):
+    from benchmarks import baselines
+    from benchmarks.load import run_load
+
+    url = f"sqlite:///{tmp_path}/submissions.db"
+    baselines.prepare_submissions(url)
+    server = make_server("127.0.0.1", 0, baselines.submission_app(url), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    events = []
+    try:
+        result = run_load(f"http://127.0.0.1:{server.server_port}/submit",
+                          lambda c, s: events.append(("post", c)) or {"client": f"c{c}", "answer": "x"},
+                          concurrency=3, duration=0.5, max_requests=30, on_window=events.append)
+    finally:
+        server.shutdown()
+    assert events[0] == "open" and events[-1] == "closed"
+    assert sum(1 for e in events if isinstance(e, tuple)) == result["sent"] > 0
