@@ -287,8 +287,6 @@ def _arm(form, campaign_id: int, device: str) -> None:
 def _with_cookie(page, token):
     body, status = page
     resp = current_app.make_response((body, status))
-    if token is None:
-        token = submit.new_key()
     resp.set_cookie(DEVICE_COOKIE, token, max_age=DEVICE_MAX_AGE, httponly=True, samesite="Lax",
                     secure=request.is_secure)
     return resp

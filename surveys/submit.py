@@ -24,10 +24,15 @@ def new_key() -> str:
     return secrets.token_hex(16)
 
 
+def _keyed_hash(text: str) -> str:
+    """HMAC-SHA256 of ``text`` with the server's secret (hex)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+
+
 def device_hash(campaign_id: int, token: str) -> str:
     """Keyed hash, so the table cannot be matched against cookies without the server's secret."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, f"survey-device:{campaign_id}:{token}".encode(), hashlib.sha256).hexdigest()
+    return _keyed_hash(f"survey-device:{campaign_id}:{token}")
 
 
 def form_token(campaign_id: int, device: str, key: str, issued: int | None = None) -> str:
@@ -40,22 +45,18 @@ def form_token(campaign_id: int, device: str, key: str, issued: int | None = Non
     session and checking a second signature in it (about a tenth of an answer's cost, docs/scaling.md,
     eighth round). Binding the key means each token can store at most one answer."""
     issued = int(time.time()) if issued is None else int(issued)
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    mac = hmac.new(secret, f"survey-form:{campaign_id}:{device}:{key}:{issued}".encode(), hashlib.sha256)
-    return f"{issued}.{mac.hexdigest()[:32]}"
+    return f"{issued}.{_keyed_hash(f'survey-form:{campaign_id}:{device}:{key}:{issued}')[:32]}"
 
 
-def form_token_ok(token: str | None, campaign_id: int, device: str | None, key: str | None,
-                  max_age: int | None = None) -> bool:
+def form_token_ok(token: str | None, campaign_id: int, device: str | None, key: str | None) -> bool:
     """Whether ``token`` was issued by this server for this campaign, device cookie and key, and is
-    not older than ``max_age`` seconds (``SURVEY_FORM_MAX_AGE``; 0 or None: no limit)."""
+    not older than ``SURVEY_FORM_MAX_AGE`` seconds (0: no limit)."""
     if not token or not device or not key or len(token) > 64:
         return False
     issued, _, _mac = token.partition(".")
     if not issued.isdigit():
         return False
-    if max_age is None:
-        max_age = int(current_app.config.get("SURVEY_FORM_MAX_AGE") or 0)
+    max_age = int(current_app.config.get("SURVEY_FORM_MAX_AGE") or 0)
     if max_age and time.time() - int(issued) > max_age:
         return False
     return hmac.compare_digest(token, form_token(campaign_id, device, key, int(issued)))
