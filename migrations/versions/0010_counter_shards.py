@@ -48,17 +48,20 @@ def _table(name, sharded, key_name):
     )
 
 
-def upgrade():
-    _table("survey_answer_count_new", sharded=True, key_name="pk_survey_answer_count")
-    op.execute(f"INSERT INTO survey_answer_count_new ({COLUMNS}, shard, n) "
-               f"SELECT {COLUMNS}, 0, n FROM survey_answer_count")
+def _rebuild(sharded, key_name, values, tail=""):
+    """Build the table under a temporary name, fill it with ``SELECT {values} FROM`` the current one
+    ``{tail}``, and put it in its place."""
+    temporary = "survey_answer_count_rebuilt"
+    _table(temporary, sharded=sharded, key_name=key_name)
+    target = f"{COLUMNS}, shard, n" if sharded else f"{COLUMNS}, n"
+    op.execute(f"INSERT INTO {temporary} ({target}) SELECT {values} FROM survey_answer_count {tail}")
     op.drop_table("survey_answer_count")
-    op.rename_table("survey_answer_count_new", "survey_answer_count")
+    op.rename_table(temporary, "survey_answer_count")
+
+
+def upgrade():
+    _rebuild(True, "pk_survey_answer_count", f"{COLUMNS}, 0, n")
 
 
 def downgrade():
-    _table("survey_answer_count_old", sharded=False, key_name="survey_answer_count_pkey")
-    op.execute(f"INSERT INTO survey_answer_count_old ({COLUMNS}, n) "
-               f"SELECT {COLUMNS}, SUM(n) FROM survey_answer_count GROUP BY {COLUMNS}")
-    op.drop_table("survey_answer_count")
-    op.rename_table("survey_answer_count_old", "survey_answer_count")
+    _rebuild(False, "survey_answer_count_pkey", f"{COLUMNS}, SUM(n)", f"GROUP BY {COLUMNS}")
