@@ -70,10 +70,11 @@ def tokens(fields: list[tuple[str, str]], answers: dict) -> Counter:
     return out
 
 
-# INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n, the same text on PostgreSQL and SQLite ≥ 3.24, run
-# as an executemany. A textual statement because SQLAlchemy cannot cache the compiled form of the
-# dialects' ``on_conflict_do_update`` constructs: it was compiled anew for every answer sheet (~0.5 ms);
-# a multi-row VALUES statement built per sheet cost the public questionnaire ~20 % (docs/scaling.md).
+# INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n, the same text on PostgreSQL and SQLite ≥ 3.24.
+# Textual statements because SQLAlchemy cannot cache the compiled form of the dialects'
+# ``on_conflict_do_update`` constructs: it was compiled anew for every answer sheet (~0.5 ms), and a
+# multi-row VALUES construct built per sheet cost the public questionnaire ~20 % (docs/scaling.md).
+# This one row at a time, as an executemany (recounts, unusually large sheets); ``_sheet_upsert`` below.
 _UPSERT = text(
     "INSERT INTO survey_answer_count (campaign_id, form_version_id, grid_id, question, value, shard, n) "
     "VALUES (:campaign_id, :form_version_id, :grid_id, :question, :value, :shard, :n) "
@@ -111,10 +112,40 @@ def _rows(campaign_id, version_id, grid_id, counts: Counter, shard: int = 0) -> 
     ]
 
 
+# One answer sheet's counters as one statement: INSERT … VALUES (…), (…) … ON CONFLICT, the text made
+# once per number of rows. An executemany runs the upsert once per row on the server (a dozen times per
+# sheet); the rows of one sheet are distinct counters, so one statement may update them all.
+_SHEET_UPSERTS: dict[int, object] = {}
+_MAX_ROWS_IN_ONE = 64  # a larger sheet (unusual) goes through the executemany
+
+
+def _sheet_upsert(n: int):
+    stmt = _SHEET_UPSERTS.get(n)
+    if stmt is None:
+        values = ", ".join(f"(:campaign_id, :form_version_id, :grid_id, :q{i}, :v{i}, :shard, :n{i})"
+                           for i in range(n))
+        stmt = _SHEET_UPSERTS[n] = text(
+            "INSERT INTO survey_answer_count (campaign_id, form_version_id, grid_id, question, value, shard, n) "
+            f"VALUES {values} "
+            "ON CONFLICT (campaign_id, form_version_id, grid_id, question, value, shard) "
+            "DO UPDATE SET n = survey_answer_count.n + excluded.n"
+        )
+    return stmt
+
+
 def add_sheet(connection, campaign_id: int, version_id: int, grid_id, fields: list[tuple[str, str]],
               answers: dict, shard: int = 0) -> None:
     """Count one answer sheet, on ``connection``: inside the transaction that stores the sheet."""
-    connection.execute(_UPSERT, _rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard))
+    rows = _rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard)
+    if not rows:
+        return
+    if len(rows) > _MAX_ROWS_IN_ONE:
+        connection.execute(_UPSERT, rows)
+        return
+    params = {"campaign_id": campaign_id, "form_version_id": version_id, "grid_id": grid_id or 0, "shard": shard}
+    for i, row in enumerate(rows):
+        params[f"q{i}"], params[f"v{i}"], params[f"n{i}"] = row["question"], row["value"], row["n"]
+    connection.execute(_sheet_upsert(len(rows)), params)
 
 
 @event.listens_for(Response, "after_insert")
