@@ -114,3 +114,35 @@ def test_an_answer_counts_in_the_shard_of_its_key(app):
             assert {shard_for(k) for k in keys} == {0}
         finally:
             del app.config["SURVEY_COUNTER_SHARDS"]
+
+
+def test_a_sheet_counts_alike_in_one_statement_or_row_by_row(tmp_path):
+    """``add_sheet`` writes a sheet's counters as one multi-row upsert (a very large sheet row by row):
+    either way every counter ends up with what the answers say, added to what was there."""
+    import sqlalchemy as sa
+
+    from surveys import counts
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/counts.db")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE survey_answer_count (campaign_id integer NOT NULL, form_version_id integer NOT NULL, "
+            "grid_id integer NOT NULL, question text NOT NULL, value text NOT NULL, shard smallint NOT NULL, "
+            "n integer NOT NULL, PRIMARY KEY (campaign_id, form_version_id, grid_id, question, value, shard))")
+    small = ([("knows", "yes_no"), ("ways", "multi_choice")], {"knows": True, "ways": ["a", "b"]})
+    many = [(f"q{i}", "single_choice") for i in range(40)]
+    large = (many, {f"q{i}": f"v{i % 3}" for i in range(40)})  # 80 counter rows: over the one-statement size
+    assert len(counts.tokens(*large)) > counts._MAX_ROWS_IN_ONE >= len(counts.tokens(*small))
+    with engine.begin() as conn:
+        for fields, answers in (small, small, large, large):
+            counts.add_sheet(conn, 1, 1, None, fields, answers, shard=3)
+    with engine.connect() as conn:
+        stored = {(q, v): n for q, v, n, g, s in conn.exec_driver_sql(
+            "SELECT question, value, n, grid_id, shard FROM survey_answer_count") if g == 0 and s == 3}
+        assert conn.exec_driver_sql("SELECT count(*) FROM survey_answer_count WHERE grid_id <> 0 OR shard <> 3"
+                                    ).scalar() == 0
+    want = Counter()
+    for fields, answers in (small, small, large, large):
+        want.update(counts.tokens(fields, answers))
+    assert stored == dict(want)
+    engine.dispose()
