@@ -3,10 +3,14 @@
 The list's own query (filters, order, and the data scope added by ``portal.security.scope`` at execute
 time) is kept; only what it selects changes. Every export column that is a stored column of the model,
 or of a model reached through many-to-one relations (``grid.code``), is selected as a plain column
-through an aliased LEFT OUTER JOIN, so no ORM object is built per row. A many-to-one relation shown as
-itself (``grid``) selects the related entity, whose label is computed once per related row. Anything
-else — a property, a method, a to-many relation — makes the plan load the model's objects as the list
-does, still with one converter per column.
+through a LEFT OUTER JOIN of a plain table alias, so no ORM object is built per row. A many-to-one
+relation shown as itself (``grid``) whose target says how its label is made (``display_columns`` and
+``display_from``, as list pages use them: portal/listplan.py) selects those columns, and ``display_name``
+the model's own; a label is computed once per related row. Related rows come through table aliases, not
+mapped classes, so the data scope leaves them alone as it leaves the list's: a township's own top grid
+is in its scope and its parent, the banner, is exported by name as the list shows it. Anything else — a
+property, a method, a to-many relation — makes the plan load the model's objects as the list does,
+still with one converter per column.
 
 Each column gets one converter decided here instead of type tests per cell: coded values through a
 per-export dict of translated labels, booleans to the translated Yes/No, dates to text, formatters
@@ -17,6 +21,7 @@ from __future__ import annotations
 import array
 import datetime as dt
 import decimal
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
@@ -81,6 +86,9 @@ class ExportPlan:
     getters: list[Callable] | None
     pk: list
     session: object
+    #: per column, the position of its value in a selected row, or a slice of several values (a label's
+    #: columns, handed together to the converter); None when each column is one selected value.
+    picks: list | None = None
 
     @property
     def entity_rows(self) -> bool:
@@ -143,7 +151,10 @@ class ExportPlan:
 
     def _shape(self, result):
         if self.getters is None:
-            return iter(result)
+            if self.picks is None:
+                return iter(result)
+            picks = self.picks
+            return ([row[p] for p in picks] for row in result)
         getters = self.getters
         return ([g(obj) for g in getters] for (obj,) in result)
 
@@ -172,21 +183,44 @@ def build_plan(view, filtered_query, columns: Sequence[str], objects: bool = Fal
     labelled = set(view.value_labels or {})
     yes_no = {True: _("Yes"), False: _("No"), None: None}
 
-    selected, converters, entity_cols = [], [], []
+    selected, converters, entity_cols, picks = [], [], [], []
     aliases: dict[tuple, object] = {}
-    joins = []
+    joins, entities = [], []
 
-    def alias_for(path):
-        """The aliased entity at the end of relation ``path`` from the model, joining as needed."""
-        parent = model
+    def alias_for(path, entity: bool = False):
+        """The table alias at the end of relation ``path`` from the model, joining as needed. A plain
+        table alias, not ``aliased(Class)``: the data scope's loader criteria then leave it alone.
+        ``entity``: the last one as an aliased class, selected as an object (a label with no columns)."""
+        parent = None  # the model's own table, as the list's query selects it
         for i in range(1, len(path) + 1):
-            key = tuple(p.key for p in path[:i])
+            key = tuple(p.key for p in path[:i]) + (entity and i == len(path),)
             if key not in aliases:
-                target = aliased(path[i - 1].mapper.class_)
-                joins.append((getattr(parent, path[i - 1].key), target))
+                prop = path[i - 1]
+                if key[-1]:
+                    target = aliased(prop.mapper.class_)
+                    table = sa.inspect(target).selectable
+                    entities.append(target)
+                else:
+                    target = table = prop.mapper.local_table.alias()
+                on = sa.and_(*[
+                    table.corresponding_column(remote) == (local if parent is None else parent.corresponding_column(local))
+                    for local, remote in prop.local_remote_pairs
+                ])
+                joins.append((target, on))
                 aliases[key] = target
             parent = aliases[key]
         return parent
+
+    def column_of(owner, mapper_, name):
+        attr = mapper_.column_attrs[name].columns[0]
+        return getattr(model, name) if owner is None else owner.corresponding_column(attr)
+
+    def pick(*columns_):
+        if len(columns_) == 1:
+            picks.append(len(selected))
+        else:
+            picks.append(slice(len(selected), len(selected) + len(columns_)))
+        selected.extend(columns_)
 
     for col in columns:
         parts = col.split(".")
@@ -196,23 +230,36 @@ def build_plan(view, filtered_query, columns: Sequence[str], objects: bool = Fal
         fmt = _own_formatter(formatters, col)
         if rels is None:
             entity_cols.append(col)
-            selected.append(None)
-            converters.append(None)
             continue
-        owner = alias_for(rels) if rels else model
+        owner = alias_for(rels) if rels else None
         if last in target_mapper.column_attrs:
-            selected.append(getattr(owner, last))
+            pick(column_of(owner, target_mapper, last))
             ctype = target_mapper.column_attrs[last].columns[0].type
             converters.append(_column_converter(col, ctype, fmt, col in labelled, yes_no))
             continue
+        if last == "display_name" and fmt is None and _labelled_by_columns(target_mapper):
+            # the row's own label (or a related row's, ``grid.display_name``), from its columns
+            cls = target_mapper.class_
+            pick(*[column_of(owner, target_mapper, c) for c in cls.display_columns])
+            converters.append(_label_maker(cls, memo=bool(rels)))
+            continue
         prop = target_mapper.relationships.get(last)
-        if prop is not None and not prop.uselist:
-            selected.append(alias_for(rels + [prop]))
+        if (prop is not None and not prop.uselist and fmt is None and prop.secondary is None
+                and prop.local_remote_pairs and _labelled_by_columns(prop.mapper)):
+            target = alias_for(rels + [prop])
+            cls = prop.mapper.class_
+            key = target.corresponding_column(prop.mapper.primary_key[0])
+            pick(key, *[target.corresponding_column(prop.mapper.get_property(c).columns[0])
+                        for c in cls.display_columns])
+            converters.append(_label_maker(cls, memo=True, keyed=True))
+            continue
+        if prop is not None and not prop.uselist and prop.secondary is None and prop.local_remote_pairs:
+            # A related row with no label columns (a user, a questionnaire version): the object itself,
+            # labelled by ``str`` once per row. (It is scoped if its class is; none of these is.)
+            pick(alias_for(rels + [prop], entity=True))
             converters.append(_Memo(_formatted(fmt) if fmt else _label_or_none).__getitem__)
             continue
-        entity_cols.append(col)  # a property, a method or a to-many relation: needs the object
-        selected.append(None)
-        converters.append(None)
+        entity_cols.append(col)  # a property, a method, a to-many relation, or a label by formatter
 
     headers = [str(view.label_columns.get(c, c)) for c in columns]
     pk = list(mapper.primary_key)
@@ -222,11 +269,37 @@ def build_plan(view, filtered_query, columns: Sequence[str], objects: bool = Fal
     query = filtered_query(False)
     # The primary key after the list's order: the same order every time, and in the job's chunks.
     stmt = query.statement.order_by(*pk).with_only_columns(*selected)
-    for attr, target in joins:
-        stmt = stmt.outerjoin(attr.of_type(target))
-    # A related row is loaded for its label only: none of its own eager relations.
-    stmt = stmt.options(*[Load(target).lazyload("*") for _a, target in joins])
-    return ExportPlan(list(columns), headers, stmt, converters, None, pk, query.session)
+    for target, on in joins:
+        stmt = stmt.outerjoin(target, on)
+    # A related object is loaded for its label only: none of its own eager relations.
+    stmt = stmt.options(*[Load(target).lazyload("*") for target in entities])
+    single = all(isinstance(p, int) for p in picks) and picks == list(range(len(picks)))
+    return ExportPlan(list(columns), headers, stmt, converters, None, pk, query.session,
+                      picks=None if single else picks)
+
+
+def _labelled_by_columns(mapper_) -> bool:
+    cls = mapper_.class_
+    return (bool(getattr(cls, "display_columns", None)) and hasattr(cls, "display_from")
+            and len(mapper_.primary_key) == 1)
+
+
+def _label_maker(cls, memo: bool, keyed: bool = False):
+    """A converter from a row's label columns (after its key when ``keyed``) to its label, as
+    ``cls.display_from`` makes it; None for a missing related row. ``memo``: related rows repeat (a
+    thousand grids over 200,000 units), so each label is made once."""
+    row_type = namedtuple(f"{cls.__name__}Label", cls.display_columns)
+    display_from = cls.display_from
+    if len(cls.display_columns) == 1 and not keyed:
+        def label(value):
+            return None if value is None else plain(display_from(row_type(value)))
+    elif keyed:
+        def label(values):
+            return None if values[0] is None else plain(display_from(row_type._make(values[1:])))
+    else:
+        def label(values):
+            return plain(display_from(row_type._make(values)))
+    return _Memo(label).__getitem__ if memo else label
 
 
 def _own_formatter(formatters, col):
