@@ -5,7 +5,9 @@
     FAB's default search widgets and permission checks), in the portal app under /stockunitview/ — the
     same app because an AppBuilder belongs to one app (fab-notes).
 (d) ``bare_export``: xlsxwriter constant_memory over the same joined rows from a streamed cursor.
-(e) ``submission_app``: a tiny endpoint storing one row per POST (the floor for public submissions).
+(e) ``same_insert_app``: a minimal endpoint doing the same insert as a public answer: the answer sheet
+    as posted into ``survey_response``, the device mark, the per-question counters, one transaction.
+(e0) ``submission_app``: a tiny endpoint storing one row of two columns per POST (the floor).
 """
 from __future__ import annotations
 
@@ -167,6 +169,63 @@ def submission_app(url: str | None = None) -> Flask:
             abort(400)
         with engine.begin() as conn:
             new_id = conn.execute(table.insert().values(client=client[:40], payload=answer)).inserted_primary_key[0]
+        return {"id": new_id}, 201
+
+    return app
+
+
+# -- (e) the same insert as a public answer, done the plainest way ---------------------------------------
+
+_SKIP_FIELDS = {"website", "idempotency_key", "form_token", "schema_hash", "schema_version"}
+
+
+def same_insert_app(url: str | None = None) -> Flask:
+    """POST /answer?campaign=&version=&grid= with the questionnaire's fields: what the portal writes for
+    one answer, written by hand in one transaction — a device mark (a new device per POST), the answer
+    sheet (the posted fields as JSON) in ``survey_response``, and one counter row per answered question
+    and per chosen value in ``survey_answer_count`` (one multi-row upsert). No validation, no scoring,
+    no page: 201 with the new id."""
+    import hashlib
+    import json
+    import secrets
+
+    url = url or os.environ["DATABASE_URL"]
+    engine = submission_engine(url)
+    app = Flask("baseline_e_same_insert")
+    device_sql = sa.text("INSERT INTO survey_device (campaign_id, token_hash) VALUES (:c, :h)")
+    response_sql = sa.text(
+        "INSERT INTO survey_response (campaign_id, form_version_id, grid_id, submitted_at, answers_json, "
+        "correct_count, knowledge_count, knows_worker, idempotency_key) "
+        "VALUES (:c, :v, :g, CURRENT_TIMESTAMP, :answers, 0, 0, :knows, :key) RETURNING id"
+    )
+
+    @app.post("/answer")
+    def answer():
+        try:
+            campaign, version, grid = (int(request.args[k]) for k in ("campaign", "version", "grid"))
+        except (KeyError, ValueError):
+            abort(400)
+        answers = {k: v for k, v in request.form.items() if k not in _SKIP_FIELDS and v}
+        if not answers:
+            abort(400)
+        key = secrets.token_hex(16)
+        shard = int(key[:8], 16) % 8
+        counters = sorted([("", "")] + [(k, "") for k in answers] + [(k, json.dumps(v, ensure_ascii=False))
+                                                                     for k, v in answers.items()])
+        values = ", ".join(f"(:c, :v, :g, :q{i}, :w{i}, :s, 1)" for i in range(len(counters)))
+        params = {"c": campaign, "v": version, "g": grid, "s": shard}
+        for i, (q, w) in enumerate(counters):
+            params[f"q{i}"], params[f"w{i}"] = q, w
+        with engine.begin() as conn:
+            conn.execute(device_sql, {"c": campaign, "h": hashlib.sha256(key.encode()).hexdigest()})
+            new_id = conn.execute(response_sql, {
+                "c": campaign, "v": version, "g": grid, "answers": json.dumps(answers, ensure_ascii=False),
+                "knows": answers.get("knows_worker") == "yes", "key": key,
+            }).scalar_one()
+            conn.execute(sa.text(
+                "INSERT INTO survey_answer_count (campaign_id, form_version_id, grid_id, question, value, shard, n) "
+                f"VALUES {values} ON CONFLICT (campaign_id, form_version_id, grid_id, question, value, shard) "
+                "DO UPDATE SET n = survey_answer_count.n + excluded.n"), params)
         return {"id": new_id}, 201
 
     return app

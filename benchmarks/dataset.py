@@ -184,6 +184,33 @@ def survey_campaign(ctx: Context) -> tuple[int, str]:
     return out
 
 
+BASELINE_SLUG = SURVEY_SLUG + "-e"
+
+
+def baseline_campaign(ctx: Context) -> tuple[int, int, int]:
+    """(campaign, version, grid) for baseline (e): a campaign of its own on the bench campaign's
+    questionnaire version, so the baseline's rows stay out of the bench campaign's statistics; the grid
+    is the one the public questionnaire's load posts for."""
+    from portal.extensions import db
+    from portal.grid.models import Grid
+    from portal.security.scope import system_scope
+    from surveys.models import Campaign
+
+    survey_campaign(ctx)
+    with ctx.app.app_context(), system_scope("benchmark data"):
+        c = db.session.execute(sa.select(Campaign).where(Campaign.slug == BASELINE_SLUG)).scalar_one_or_none()
+        if c is None:
+            bench = db.session.execute(sa.select(Campaign).where(Campaign.slug == SURVEY_SLUG)).scalar_one()
+            c = Campaign(slug=BASELINE_SLUG, title_zh="baseline (e)", form_version_id=bench.form_version_id,
+                         start_date=bench.start_date, end_date=bench.end_date, active=True)
+            db.session.add(c)
+            db.session.commit()
+        grid = db.session.execute(sa.select(Grid.id).where(Grid.level == 4).order_by(Grid.path).limit(1)).scalar_one()
+        out = (c.id, c.form_version_id, grid)
+        db.session.remove()
+    return out
+
+
 def add_survey_answers(ctx: Context, count: int, seed: int = 11, batch: int = 5000) -> int:
     """``count`` deterministic answer sheets of the bench campaign, spread over its basic grids and the
     last ten weeks, with core bulk INSERTs (scored by forms.score, as a real submission is)."""

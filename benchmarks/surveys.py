@@ -169,6 +169,32 @@ def _count_answers(url: str) -> int:
     return n
 
 
+def _count_baseline_answers(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(sa.text(
+            "SELECT count(*) FROM survey_response r JOIN survey_campaign c ON c.id = r.campaign_id "
+            "WHERE c.slug = :slug"), {"slug": dataset.BASELINE_SLUG}).scalar()
+    engine.dispose()
+    return n
+
+
+def _baseline_path(ctx) -> str:
+    campaign, version, grid = dataset.baseline_campaign(ctx)
+    return f"/answer?campaign={campaign}&version={version}&grid={grid}"
+
+
+def _posted_answers(client: int, seq: int) -> dict:
+    """What a respondent posts: the answers and the page's hidden fields (the baseline ignores these)."""
+    return {**_answers(client, seq), "idempotency_key": "0" * 32, "form_token": "0." + "0" * 32}
+
+
+# (e): the same insert as an answer, by a minimal endpoint, for the same questionnaire and grid.
+submission.BASELINES["e"] = submission.Target(
+    name="baseline_e_same_insert", app_spec="benchmarks.baselines:same_insert_app()", path=_baseline_path,
+    fields=_posted_answers, count_stored=_count_baseline_answers, ready_path="/",
+)
+
 _PUBLIC_FORM = dict(
     app_spec="benchmarks.surveys:load_app()",
     path=_survey_path,

@@ -2,6 +2,7 @@
 endpoint of baseline (e) (served in a thread, a few clients for a second: bounded, loopback only)."""
 from __future__ import annotations
 
+import secrets
 import threading
 
 import pytest
@@ -97,3 +98,57 @@ def test_on_window_brackets_the_timed_window(tmp_path):
         server.shutdown()
     assert events[0] == "open" and events[-1] == "closed"
     assert sum(1 for e in events if isinstance(e, tuple)) == result["sent"] > 0
+
+
+def test_baseline_e_writes_what_an_answer_writes(app, system):
+    """Baseline (e) stores an answer as the portal does (the sheet, a device mark, its counters, one
+    transaction each), and the load harness sees every acknowledged one stored."""
+    import sqlalchemy as sa
+
+    from benchmarks import baselines
+    from benchmarks.load import run_load
+    from portal.grid.models import Grid
+    from surveys.seed import load_demo_campaign
+
+    campaign = load_demo_campaign(system)  # a campaign of its own: the counts below are its alone
+    campaign.slug = "bench-e-" + secrets.token_hex(3)
+    system.commit()
+    grid = system.execute(sa.select(Grid.id).where(Grid.level == 4).order_by(Grid.path)).scalars().first()
+
+    def count(table):
+        return system.execute(sa.text(f"SELECT count(*) FROM {table} WHERE campaign_id = :c"),
+                              {"c": campaign.id}).scalar()
+
+    def counted(question):
+        return system.execute(sa.text(
+            "SELECT coalesce(sum(n), 0) FROM survey_answer_count WHERE campaign_id = :c AND question = :q "
+            "AND value = ''"), {"c": campaign.id, "q": question}).scalar()
+
+    before = {t: count(t) for t in ("survey_response", "survey_device")}
+    sheets_before = counted("")
+    system.commit()
+    server = make_server("127.0.0.1", 0, baselines.same_insert_app(app.config["SQLALCHEMY_DATABASE_URI"]),
+                         threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}/answer"
+        result = run_load(f"{base}?campaign={campaign.id}&version={campaign.form_version_id}&grid={grid}",
+                          lambda c, s: {"knows_worker": "yes", "reward": "no", "website": "", "suggestion": ""},
+                          concurrency=3, duration=0.5, max_requests=40)
+    finally:
+        server.shutdown()
+    assert result["error_count"] == 0, result["errors"]
+    n = result["acknowledged"]
+    assert n > 0
+    assert count("survey_response") - before["survey_response"] == n
+    assert count("survey_device") - before["survey_device"] == n
+    assert counted("") - sheets_before == n
+    assert counted("knows_worker") >= n
+    stored = system.execute(sa.text(
+        "SELECT answers_json, knows_worker FROM survey_response WHERE campaign_id = :c ORDER BY id DESC"),
+        {"c": campaign.id}).first()
+    import json
+
+    answers = stored[0] if isinstance(stored[0], dict) else json.loads(stored[0])
+    assert answers == {"knows_worker": "yes", "reward": "no"} and stored[1] in (True, 1)
