@@ -170,7 +170,8 @@ class PersonView(PortalModelView):
     edit_title = _l("Edit person")
     list_columns = ["display_name", "role", "grid", "mobile", "badge_no", "status"]
     order_columns = ["role", "badge_no", "status"]
-    search_columns = ["name_zh", "name_mn", "role", "badge_no", "status", "mobile"]
+    search_columns = ["name_zh", "name_mn", "grid", "role", "badge_no", "status", "mobile"]
+    search_form_extra_fields = {"grid": GridSelectField(_l("Grid"))}  # searched on the server
     import_endpoint = "PersonImportView.upload"
     value_labels = {"role": PERSON_ROLE_LABELS, "gender": GENDER_LABELS, "status": PERSON_STATUS_LABELS}
     add_columns = [
@@ -268,7 +269,8 @@ class AssignmentView(PortalModelView):
     edit_title = _l("Edit assignment")
     list_columns = ["person", "grid", "role", "start_date", "end_date"]
     order_columns = ["start_date", "end_date", "role"]
-    search_columns = ["role", "start_date", "end_date"]
+    search_columns = ["person", "grid", "role", "start_date", "end_date"]
+    search_form_extra_fields = {"person": PersonSelectField(_l("Person")), "grid": GridSelectField(_l("Grid"))}
     base_order = ("start_date", "desc")
     value_labels = {"role": PERSON_ROLE_LABELS}
     add_columns = ["person", "grid", "role", "start_date", "end_date", "note"]
@@ -301,7 +303,10 @@ class PersonSearchView(BaseView):
             abort(401)
         q = (request.args.get("q") or "").strip()
         stmt = select(Person)
-        if q:
+        chosen = request.args.get("id", type=int)  # the label of a choice already made (a list filter)
+        if chosen is not None:
+            stmt = stmt.where(Person.id == chosen)
+        elif q:
             like = f"%{q}%"
             stmt = stmt.where(or_(Person.name_zh.like(like), Person.name_mn.like(like), Person.badge_no.like(like)))
         rows = db.session.execute(stmt.order_by(Person.name_zh).limit(30)).scalars().all()
@@ -323,6 +328,9 @@ class GridSearchView(BaseView):
         q = (request.args.get("q") or "").strip()
         level = request.args.get("level", type=int)
         stmt = select(Grid).where(Grid.active.is_(True))
+        chosen = request.args.get("id", type=int)  # the label of a choice already made (a list filter)
+        if chosen is not None:
+            stmt = stmt.where(Grid.id == chosen)
         if level:
             stmt = stmt.where(Grid.level == level)
         if q:

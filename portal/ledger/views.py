@@ -59,9 +59,10 @@ class UnitView(PortalModelView):
     list_columns = ["name", "credit_code", "kind", "grid", "management_mode", "intake_status", "last_verified"]
     order_columns = ["name", "credit_code", "kind", "management_mode", "intake_status", "last_verified"]
     search_columns = [
-        "name", "credit_code", "kind", "scale", "industry_code", "management_mode", "intake_status",
+        "name", "credit_code", "kind", "grid", "scale", "industry_code", "management_mode", "intake_status",
         "fire_key", "last_verified",
     ]
+    search_form_extra_fields = {"grid": GridSelectField(_l("Basic grid"), level=4)}  # searched on the server
     base_order = ("id", "asc")
     import_endpoint = "UnitImportView.upload"
     value_labels = {

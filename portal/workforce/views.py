@@ -113,8 +113,10 @@ class LeaveRequestView(PortalModelView):
     edit_title = _l("Edit leave request")
     list_columns = ["person", "kind", "start_date", "end_date", "days", "away_from_area", "absence_reported", "status"]
     order_columns = ["start_date", "end_date", "days", "status"]
-    # No relation here: FAB's search form renders a relation as a <select> of every row in scope.
-    search_columns = ["kind", "start_date", "end_date", "days", "status", "absence_reported"]
+    # The person is picked by a server-side search: FAB's own relation filter is a <select> of every
+    # row in scope.
+    search_columns = ["person", "kind", "start_date", "end_date", "days", "status", "absence_reported"]
+    search_form_extra_fields = {"person": PersonSelectField(_l("Person"))}  # searched on the server
     base_order = ("start_date", "desc")
     value_labels = {"kind": LEAVE_KIND_LABELS, "status": LEAVE_STATUS_LABELS}
     add_columns = ["person", "kind", "start_date", "end_date", "away_from_area", "reason", "covering_person"]
@@ -189,7 +191,8 @@ class MeetingAttendanceView(PortalModelView):
     list_title = _l("Meeting attendance")
     show_title = add_title = edit_title = _l("Meeting attendance")
     list_columns = ["person", "status"]
-    search_columns = ["status"]  # relations would be <select>s of every row in scope
+    search_columns = ["person", "status"]
+    search_form_extra_fields = {"person": PersonSelectField(_l("Person"))}  # searched on the server
     add_columns = ["meeting", "person", "status"]
     edit_columns = add_columns
     value_labels = {"status": MEETING_ATTENDANCE_LABELS}
@@ -211,7 +214,8 @@ class MeetingView(AttachmentView):
     edit_title = _l("Edit meeting")
     list_columns = ["grid", "date", "place", "attendance_summary"]
     order_columns = ["date"]
-    search_columns = ["date", "place"]
+    search_columns = ["grid", "date", "place"]
+    search_form_extra_fields = {"grid": GridSelectField(_l("Township"), level=2)}  # searched on the server
     base_order = ("date", "desc")
     add_columns = ["grid", "date", "place", "minutes", "decisions", "attachment"]
     edit_columns = add_columns
@@ -241,7 +245,8 @@ class TrainingAttendanceView(PortalModelView):
     list_title = _l("Training attendance")
     show_title = add_title = edit_title = _l("Training attendance")
     list_columns = ["session", "session.level", "person", "status"]
-    search_columns = ["status"]  # relations would be <select>s of every row in scope
+    search_columns = ["person", "status"]  # a session <select> would list every session in scope
+    search_form_extra_fields = {"person": PersonSelectField(_l("Person"))}  # searched on the server
     add_columns = ["session", "person", "status"]
     edit_columns = add_columns
     base_order = ("id", "desc")
@@ -269,7 +274,8 @@ class TrainingSessionView(AttachmentView):
     edit_title = _l("Edit training")
     list_columns = ["date", "level", "grid", "topic", "trainer", "attended_count"]
     order_columns = ["date", "level", "topic"]
-    search_columns = ["date", "level", "topic", "trainer"]
+    search_columns = ["grid", "date", "level", "topic", "trainer"]
+    search_form_extra_fields = {"grid": GridSelectField(_l("Organising node"))}  # searched on the server
     base_order = ("date", "desc")
     value_labels = {"level": TRAINING_LEVEL_LABELS}
     add_columns = ["level", "grid", "topic", "date", "trainer", "materials", "attachment"]
@@ -307,7 +313,8 @@ class KitIssueView(PortalModelView):
     edit_title = _l("Edit kit issue")
     list_columns = ["person", "person.grid", "items", "date", "note"]
     order_columns = ["date"]
-    search_columns = ["date"]  # a person <select> would list every person in scope
+    search_columns = ["person", "date"]
+    search_form_extra_fields = {"person": PersonSelectField(_l("Person"))}  # searched on the server
     base_order = ("date", "desc")
     value_labels = {"items": KIT_ITEM_LABELS}
     add_columns = ["person", "item_list", "date", "note"]
