@@ -10,7 +10,7 @@ def register_views(appbuilder) -> None:
     from portal.grid.imports import PersonImportView
     from portal.security.views import UserProfileView
 
-    appbuilder.add_view(GridView, "Grids", label=_l("Grids"), icon="fa-sitemap", category="Grid", category_label=_l("Grid"))
+    appbuilder.add_view(GridView, "Grids", label=_l("Grids"), icon="fa-sitemap", category="Grid", category_label=_l("Grid management"))
     appbuilder.add_view(GridTreeView, "Grid tree", label=_l("Grid tree"), icon="fa-tree", category="Grid")
     appbuilder.add_view(CoverageView, "Coverage audit", label=_l("Coverage audit"), icon="fa-check-square", category="Grid")
     appbuilder.add_view_no_menu(GridChartView)
