@@ -151,11 +151,10 @@ class SurveyAdminView(BaseView):
 
         campaign = _campaign(slug)
         session = db.session
-        levels = stats.awareness_by_level(session, campaign.id)
-        total = stats.totals(session, campaign.id)
-        trend = stats.weekly_trend(session, campaign.id)
+        figures = stats.campaign_figures(session, campaign.id)
+        levels, total, trend = figures.levels, figures.total, figures.trend
         sections = []
-        for version_id, n in stats.versions_answered(session, campaign.id):
+        for version_id, n in figures.versions:
             version = session.get(FormVersion, version_id)
             table, _total = question_table(session, campaign, version, current_locale())
             sections.append({"version": version, "respondents": n, "questions": table})
@@ -173,15 +172,16 @@ class SurveyAdminView(BaseView):
 
         campaign = _campaign(slug)
         session = db.session
-        total = stats.totals(session, campaign.id)
+        figures = stats.campaign_figures(session, campaign.id)
+        total = figures.total
         rows = [[_("All answers you may see"), "", "", total.respondents, _pct(total.awareness_rate),
                  _pct(total.knows_worker_rate)]]
-        for s in stats.awareness_by_level(session, campaign.id):
+        for s in figures.levels:
             rows.append([str(LEVEL_LABELS.get(s.level, s.level)), localized_name(s), s.code or "", s.respondents,
                          _pct(s.awareness_rate), _pct(s.knows_worker_rate)])
         rows.append([])
         rows.append([_("Question"), _("Answer"), "", _("Count"), _("Share (%)")])
-        for version_id, _n in stats.versions_answered(session, campaign.id):
+        for version_id, _n in figures.versions:
             table, _t = question_table(session, campaign, session.get(FormVersion, version_id), current_locale())
             for q in table:
                 for label, n, share in q["rows"]:

@@ -203,3 +203,42 @@ def test_campaign_list_and_add(app, login, grids):
     # Newest start first: campaigns made by other tests may fill the first page, so search for it.
     assert slug in client.get(f"/campaignview/list/?_flt_0_slug={slug}").get_data(as_text=True)
     assert login("station").get("/campaignview/add").status_code in (302, 403)
+
+
+@pytest.mark.parametrize("who", ["system", "station"])
+def test_campaign_figures_in_one_read_equal_the_four_statements(app, handmade, who):
+    """``campaign_figures`` (one GROUPING SETS read on PostgreSQL) gives what the four functions give,
+    for the whole banner and inside a township's scope."""
+    import contextlib
+    import datetime as dt
+
+    from portal.extensions import db
+    from portal.security.scope import system_scope
+    from surveys import stats
+    from tests.portal.test_export_plan import as_user
+
+    cid, _slug, vid = handmade
+    # answers in two weeks, so the trend has more than one row
+    add_responses(app, cid, vid, [(None, 1, 1, False)])
+    with app.app_context(), system_scope("test"):
+        from surveys.models import Response
+
+        last = db.session.execute(select(Response).where(Response.campaign_id == cid).order_by(Response.id.desc())).scalars().first()
+        last.submitted_at = last.submitted_at - dt.timedelta(days=14)
+        db.session.commit()
+        db.session.remove()
+
+    ctx = (contextlib.ExitStack() if who == "system" else as_user(app, "station"))
+    with app.app_context(), ctx:
+        with (system_scope("test") if who == "system" else contextlib.nullcontext()):
+            s = db.session
+            figures = stats.campaign_figures(s, cid)
+            assert figures.levels == stats.awareness_by_level(s, cid)
+            assert figures.total == stats.totals(s, cid)
+            assert figures.trend == stats.weekly_trend(s, cid)
+            assert figures.versions == stats.versions_answered(s, cid)
+            if who == "system":
+                assert len(figures.trend) == 2 and figures.total.respondents == 6
+            else:
+                assert 0 < figures.total.respondents < 6
+            db.session.remove()
