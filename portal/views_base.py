@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import xlsx
+from portal.fields import AjaxModelSelectField
 from portal.i18n import current_locale, text
 
 # TimestampMixin's columns: FAB would label them "Created On"/"Changed On" (untranslated English)
@@ -119,9 +120,11 @@ class PortalSearchWidget(SearchWidget):
         for col in cols:
             field = form[col]
             # A GET's search form is unbound (FlaskForm binds only submitted forms), so a plain input is
-            # the same empty one on every request of the view in this language. Fields listing rows
-            # (a relation's select: whatever this user's scope holds now) are rendered every time.
-            if request.method == "GET" and type(field).__name__ in _STATIC_FIELDS:
+            # the same empty one on every request of the view in this language, and so is a server-side
+            # picker (no rows in it). Fields listing rows (a relation's select: whatever this user's
+            # scope holds now) are rendered every time.
+            if request.method == "GET" and (type(field).__name__ in _STATIC_FIELDS
+                                            or isinstance(field, AjaxModelSelectField)):
                 fkey = key + (col,)
                 html = self._texts.get(fkey)
                 if html is None:

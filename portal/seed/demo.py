@@ -22,12 +22,21 @@ INDUSTRY = ["A01", "A03", "B10", "C13", "C26", "C30", "C33", "E47", "F51", "F52"
 
 
 def _cn_index(i: int) -> str:
+    """1 → 一, 15 → 十五, 40 → 四十, 105 → 一百零五, 120 → 一百二十 (demo names; up to 999)."""
     if i <= 10:
         return CN_NUM[i - 1]
     if i < 20:
         return "十" + CN_NUM[i - 11]
-    tens, ones = divmod(i, 10)
-    return CN_NUM[tens - 1] + "十" + (CN_NUM[ones - 1] if ones else "")
+    if i < 100:
+        tens, ones = divmod(i, 10)
+        return CN_NUM[tens - 1] + "十" + (CN_NUM[ones - 1] if ones else "")
+    hundreds, rest = divmod(i, 100)
+    head = CN_NUM[hundreds - 1] + "百"
+    if rest == 0:
+        return head
+    if rest < 10:
+        return head + "零" + CN_NUM[rest - 1]
+    return head + (CN_NUM[0] + _cn_index(rest) if rest < 20 else _cn_index(rest))
 
 
 def make_resident_id(rng: random.Random, area: str = "150430") -> str:
