@@ -159,24 +159,22 @@ def _answers(client: int, seq: int) -> dict:
     return out
 
 
-def _count_answers(url: str) -> int:
-    engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        n = conn.execute(sa.text(
-            "SELECT count(*) FROM survey_response r JOIN survey_campaign c ON c.id = r.campaign_id "
-            "WHERE c.slug = :slug"), {"slug": dataset.SURVEY_SLUG}).scalar()
-    engine.dispose()
-    return n
+def _answers_of(slug: str):
+    """database URL -> answers stored for the campaign ``slug``."""
+    def count(url: str) -> int:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            n = conn.execute(sa.text(
+                "SELECT count(*) FROM survey_response r JOIN survey_campaign c ON c.id = r.campaign_id "
+                "WHERE c.slug = :slug"), {"slug": slug}).scalar()
+        engine.dispose()
+        return n
+
+    return count
 
 
-def _count_baseline_answers(url: str) -> int:
-    engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        n = conn.execute(sa.text(
-            "SELECT count(*) FROM survey_response r JOIN survey_campaign c ON c.id = r.campaign_id "
-            "WHERE c.slug = :slug"), {"slug": dataset.BASELINE_SLUG}).scalar()
-    engine.dispose()
-    return n
+_count_answers = _answers_of(dataset.SURVEY_SLUG)
+_count_baseline_answers = _answers_of(dataset.BASELINE_SLUG)
 
 
 def _baseline_path(ctx) -> str:
