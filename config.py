@@ -90,6 +90,10 @@ UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads") + "/"
 IMG_UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads" / "img") + "/"
 IMG_UPLOAD_URL = "/uploads/img/"
 
+# List pages count at most this many rows and then show "N+" (0: always count exactly). At banner scale
+# no list reaches it; at province scale an unfiltered list's count(*) would read millions of index
+# entries on every page (docs/scaling.md).
+LIST_COUNT_LIMIT = int(os.environ.get("LIST_COUNT_LIMIT", 100_000))
 # Exports above this many rows become background jobs (see portal.jobs).
 EXPORT_SYNC_LIMIT = int(os.environ.get("EXPORT_SYNC_LIMIT", 50_000))
 REDIS_URL = os.environ.get("REDIS_URL", "")
