@@ -152,7 +152,9 @@ class SurveyAdminView(BaseView):
         campaign = _campaign(slug)
         session = db.session
         figures = stats.campaign_figures(session, campaign.id)
-        levels, total, trend = figures.levels, figures.total, figures.trend
+        # One node and its children at a time (the export keeps every level).
+        levels, crumbs = stats.drill(figures.levels, request.args.get("node", type=int))
+        total, trend = figures.total, figures.trend
         sections = []
         for version_id, n in figures.versions:
             version = session.get(FormVersion, version_id)
@@ -160,7 +162,7 @@ class SurveyAdminView(BaseView):
             sections.append({"version": version, "respondents": n, "questions": table})
         peak = max([n for _, n, _ in trend] or [1])
         return self.render_template(
-            "surveys/stats.html", campaign=campaign, levels=levels, total=total, trend=trend, peak=peak,
+            "surveys/stats.html", campaign=campaign, levels=levels, crumbs=crumbs, total=total, trend=trend, peak=peak,
             sections=sections, level_labels=LEVEL_LABELS, pct=_pct, title=_l("Survey statistics"),
         )
 

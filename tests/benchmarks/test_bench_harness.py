@@ -110,8 +110,12 @@ def test_baseline_e_writes_what_an_answer_writes(app, system):
     from portal.grid.models import Grid
     from surveys.seed import load_demo_campaign
 
-    campaign = load_demo_campaign(system)  # a campaign of its own: the counts below are its alone
-    campaign.slug = "bench-e-" + secrets.token_hex(3)
+    from surveys.models import Campaign
+
+    demo = load_demo_campaign(system)  # its questionnaire; a campaign of its own, so the counts are its alone
+    campaign = Campaign(slug="bench-e-" + secrets.token_hex(3), title_zh="baseline (e)",
+                        form_version_id=demo.form_version_id, start_date=demo.start_date, end_date=demo.end_date)
+    system.add(campaign)
     system.commit()
     grid = system.execute(sa.select(Grid.id).where(Grid.level == 4).order_by(Grid.path)).scalars().first()
 

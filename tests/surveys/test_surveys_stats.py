@@ -64,11 +64,20 @@ def test_awareness_per_level(app, handmade, grids):
 def test_station_sees_only_its_township(app, handmade, grids, login):
     cid, slug, _ = handmade
     client = login("station")
-    html = client.get(f"/surveyadmin/stats/{slug}").get_data(as_text=True)
-    assert 'id="sv-levels"' in html
-    shown = {int(x) for x in __import__("re").findall(r'data-grid="(\d+)"', html)}
-    assert grids["town"] in shown and grids["basic"][0] in shown
-    assert grids["other_town"] not in shown and grids["other_basic"] not in shown and grids["banner"] not in shown
+
+    def shown(query=""):
+        html = client.get(f"/surveyadmin/stats/{slug}{query}").get_data(as_text=True)
+        assert 'id="sv-levels"' in html
+        return {int(x) for x in __import__("re").findall(r'data-grid="(\d+)"', html)}
+
+    # One level at a time: the township and its villages; a village and its basic grids.
+    assert grids["town"] in shown() and grids["village"] in shown() and grids["basic"][0] not in shown()
+    assert {grids["village"], grids["basic"][0]} <= shown(f"?node={grids['village']}")
+    for query in ("", f"?node={grids['other_town']}", f"?node={grids['banner']}", "?node=abc"):
+        # another township or the banner: not the station's; it gets its own township back
+        got = shown(query)
+        assert grids["town"] in got
+        assert grids["other_town"] not in got and grids["other_basic"] not in got and grids["banner"] not in got
     # The export of raw answers holds only the township's 3 answers.
     r = client.get(f"/surveyadmin/stats/{slug}/answers")
     assert r.status_code == 200
@@ -242,3 +251,27 @@ def test_campaign_figures_in_one_read_equal_the_four_statements(app, handmade, w
             else:
                 assert 0 < figures.total.respondents < 6
             db.session.remove()
+
+
+def test_the_banner_office_drills_down_from_the_banner(app, handmade, grids, login):
+    import re
+
+    _cid, slug, _vid = handmade
+    client = login("admin")
+    top = client.get(f"/surveyadmin/stats/{slug}").get_data(as_text=True)
+    rows = [int(x) for x in re.findall(r'data-grid="(\d+)"', top)]
+    assert rows[0] == grids["banner"] and {grids["town"], grids["other_town"]} <= set(rows)
+    assert grids["village"] not in rows
+    assert f'?node={grids["town"]}"' in top  # each township links one level down
+    town = client.get(f"/surveyadmin/stats/{slug}?node={grids['town']}").get_data(as_text=True)
+    rows = [int(x) for x in re.findall(r'data-grid="(\d+)"', town)]
+    assert rows[0] == grids["town"] and grids["village"] in rows and grids["other_town"] not in rows
+    assert 'id="sv-crumbs"' in town and f'?node={grids["banner"]}"' in town  # the way back up
+    # The export still holds every level.
+    import io
+
+    import openpyxl
+
+    ws = openpyxl.load_workbook(io.BytesIO(client.get(f"/surveyadmin/stats/{slug}/export").data)).active
+    names = {row[1] for row in ws.iter_rows(values_only=True)}
+    assert len([n for n in names if n]) >= 5
