@@ -90,10 +90,11 @@ UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads") + "/"
 IMG_UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads" / "img") + "/"
 IMG_UPLOAD_URL = "/uploads/img/"
 
-# List pages count at most this many rows and then show "N+" (0: always count exactly). At banner scale
-# no list reaches it; at province scale an unfiltered list's count(*) would read millions of index
-# entries on every page (docs/scaling.md).
-LIST_COUNT_LIMIT = int(os.environ.get("LIST_COUNT_LIMIT", 100_000))
+# List pages count at most this many rows and then show "N+" (0, the default: always count exactly).
+# For a province-wide deployment (PostgreSQL), e.g. 100000: an unfiltered list's count(*) would read
+# millions of index entries on every page. Off by default: at banner scale no list reaches such a
+# limit, and the limited count costs a banner's unit list ~2 ms on SQLite (docs/scaling.md).
+LIST_COUNT_LIMIT = int(os.environ.get("LIST_COUNT_LIMIT", 0))
 # Exports above this many rows become background jobs (see portal.jobs).
 EXPORT_SYNC_LIMIT = int(os.environ.get("EXPORT_SYNC_LIMIT", 50_000))
 REDIS_URL = os.environ.get("REDIS_URL", "")
