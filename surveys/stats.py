@@ -66,7 +66,7 @@ def awareness_by_level(session, campaign_id: int, levels=LEVELS) -> list[GridSta
     two statements take a few ms plus the GROUP BY (docs/scaling.md, benchmarks/surveys.py).
     """
     scope = current_scope()
-    if not scope.unrestricted and scope.kind != "subtree":
+    if not _sees_grids(scope):
         return []
     # Core alias of the grid table, not the ORM class: the scope's loader criteria are written against
     # the Grid class and are not adapted to aliases (SQLite: "no such column: grid.path"). Answers are
@@ -80,6 +80,11 @@ def awareness_by_level(session, campaign_id: int, levels=LEVELS) -> list[GridSta
     )
     per_grid = select(node.c.path, *list(sums.c)[1:]).join_from(sums, node, node.c.id == sums.c.grid_id)
     return _roll_up(session, session.execute(per_grid), levels, scope)
+
+
+def _sees_grids(scope) -> bool:
+    """Whether the viewer's scope is a part of the grid tree (a department's, by sector, is not)."""
+    return scope.unrestricted or scope.kind == "subtree"
 
 
 def _roll_up(session, per_grid, levels, scope) -> list[GridStat]:
@@ -199,7 +204,7 @@ def campaign_figures(session, campaign_id: int, levels=LEVELS) -> CampaignFigure
     Each of the four reads every answer of the campaign once. On PostgreSQL they are one read: the
     answers summed by (grid, week, version), then GROUP BY GROUPING SETS ((grid), (week), (version))
     over those sums gives the three groupings (about a thousand rows out at banner scale), and the
-    total is the sum over versions (every answer has one). The statistics page went from four scans of 200,000 answers to one
+    total is the sum over versions (every answer has one): one scan of the answers instead of four
     (docs/scaling.md, ninth round). SQLite has no grouping sets: the four statements.
     """
     if session.get_bind().dialect.name == "sqlite":
@@ -241,10 +246,7 @@ def campaign_figures(session, campaign_id: int, levels=LEVELS) -> CampaignFigure
             total = [a + b for a, b in zip(total, sums)]
     trend.sort()
     versions.sort()
-    if not scope.unrestricted and scope.kind != "subtree":
-        level_rows = []
-    else:
-        level_rows = _roll_up(session, per_grid, levels, scope)
+    level_rows = _roll_up(session, per_grid, levels, scope) if _sees_grids(scope) else []
     return CampaignFigures(level_rows, GridStat(0, 0, None, "", None, "", *total), trend, versions)
 
 
@@ -272,5 +274,5 @@ def drill(rows: list[GridStat], node_id: int | None = None) -> tuple[list[GridSt
     return [node, *children], crumbs
 
 
-__all__ = ["GridStat", "CampaignFigures", "campaign_figures", "drill", "awareness_by_level", "totals", "weekly_trend", "question_counts", "options_of",
-           "versions_answered"]
+__all__ = ["GridStat", "CampaignFigures", "campaign_figures", "drill", "awareness_by_level", "totals",
+           "weekly_trend", "question_counts", "options_of", "versions_answered"]
