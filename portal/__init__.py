@@ -127,9 +127,19 @@ def _register_basics(app: Flask) -> None:
 
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_login_user)
 
+    from portal import request_tx
+
+    with app.app_context():
+        request_tx.install(db.engine)
+
     @app.teardown_request
     def _remove_session(exc):
-        # Sessions are per request (portal.extensions._session_scope): close this one now.
+        # Sessions are per request (portal.extensions._session_scope): close this one now — after a
+        # COMMIT when it only read, so PostgreSQL keeps its prepared statements (portal/request_tx.py).
+        try:
+            request_tx.end(db.session, exc)
+        except Exception:  # the request is over: whatever failed here, close() rolls back
+            pass
         db.session.remove()
 
     @app.get("/health")

@@ -1,0 +1,65 @@
+"""How a request's transaction ends: COMMIT when it only read, ROLLBACK otherwise.
+
+psycopg 3 forgets every prepared statement of a connection on ROLLBACK (and the count of how often
+each statement ran). Ending each request with the session's rollback therefore meant that no
+statement was ever prepared: PostgreSQL planned the user load's eight-table join, the list's count
+and its page afresh on every request — about a millisecond of planning each, more than executing
+them. A transaction that wrote nothing ends the same whichever way it ends, so a read-only one ends
+in COMMIT, which keeps the prepared statements; a transaction that wrote anything, failed, or holds
+unflushed changes is rolled back exactly as before.
+
+"Wrote" is decided at the cursor: any statement other than a plain SELECT marks the connection
+(INSERT, UPDATE, DELETE, DDL, a WITH that may hide one, PRAGMA), as does any error. The mark lives
+until the connection's transaction ends.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event
+
+_READ = re.compile(r"\s*select\b", re.IGNORECASE)
+_MARK = "anwang.wrote"
+
+
+def install(engine) -> None:
+    """Watch ``engine``'s statements for writes (idempotent per engine)."""
+    if engine.dialect.name != "postgresql" or getattr(engine, "_anwang_request_tx", False):
+        # SQLite's driver keeps its statement cache across rollbacks: nothing to gain there.
+        return
+    engine._anwang_request_tx = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _mark_write(conn, cursor, statement, parameters, context, executemany):
+        if not _READ.match(statement):
+            conn.info[_MARK] = True
+
+    @event.listens_for(engine, "handle_error")
+    def _mark_error(ctx):
+        if ctx.connection is not None:
+            ctx.connection.info[_MARK] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _clear(conn):
+        conn.info.pop(_MARK, None)
+
+
+def end(scoped, exc: BaseException | None = None) -> bool:
+    """End the request's session (``scoped``: the scoped session) transaction; True when it was
+    committed because it only read. The caller still removes the session, which rolls back the rest."""
+    if exc is not None or not scoped.registry.has():
+        return False
+    session = scoped()
+    if not session.in_transaction():
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    try:
+        conn = session.connection()
+    except Exception:  # no usable connection: let close() deal with it
+        return False
+    if not getattr(conn.engine, "_anwang_request_tx", False) or conn.info.get(_MARK):
+        return False
+    session.commit()
+    return True

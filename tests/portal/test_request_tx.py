@@ -1,0 +1,114 @@
+"""A request's transaction ends in COMMIT only when it read and nothing else (portal/request_tx.py).
+
+On PostgreSQL a read-only request commits, so psycopg keeps the statements it prepared; anything that
+wrote, failed or holds unflushed changes is rolled back as before — nothing half-done is ever stored by
+the end of a request. On SQLite every request ends as it always did (rollback).
+"""
+from __future__ import annotations
+
+import secrets
+
+import pytest
+import sqlalchemy as sa
+
+from portal import request_tx
+from portal.extensions import db
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+def _postgres(app) -> bool:
+    with app.app_context():
+        return db.engine.dialect.name == "postgresql"
+
+
+@pytest.fixture()
+def tx_events(app):
+    """Which way each transaction on the engine ended: a list of "commit" / "rollback"."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    on_commit, on_rollback = (lambda conn: seen.append("commit")), (lambda conn: seen.append("rollback"))
+    sa.event.listen(engine, "commit", on_commit)
+    sa.event.listen(engine, "rollback", on_rollback)
+    yield seen
+    sa.event.remove(engine, "commit", on_commit)
+    sa.event.remove(engine, "rollback", on_rollback)
+
+
+def _role_named(app, name: str) -> bool:
+    with app.app_context():
+        found = db.session.execute(sa.text("SELECT count(*) FROM ab_role WHERE name = :n"), {"n": name}).scalar()
+        db.session.remove()
+    return bool(found)
+
+
+def test_a_list_page_ends_in_commit_on_postgresql_and_rollback_on_sqlite(app, login, tx_events):
+    client = login("admin")
+    tx_events.clear()
+    r = client.get("/unitview/list/")
+    assert r.status_code == 200
+    assert tx_events == (["commit"] if _postgres(app) else ["rollback"])
+
+
+def test_statements_stay_prepared_across_read_only_requests(app, login):
+    if not _postgres(app):
+        pytest.skip("prepared statements are psycopg's (PostgreSQL)")
+    client = login("admin")
+    for _ in range(8):  # psycopg prepares a statement on its fifth run on a connection
+        assert client.get("/unitview/list/").status_code == 200
+    with app.app_context():
+        pool = db.engine.pool
+        names = set()
+        # Ask every idle connection of the pool which statements it holds prepared.
+        conns = [db.engine.raw_connection() for _ in range(pool.checkedin())]
+        try:
+            for raw in conns:
+                cur = raw.cursor()
+                cur.execute("SELECT statement FROM pg_prepared_statements")
+                names |= {row[0] for row in cur.fetchall()}
+                cur.close()
+        finally:
+            for raw in conns:
+                raw.close()
+    assert any("FROM ab_user" in s for s in names), "the user load is planned again on every request"
+    assert any("FROM unit" in s for s in names), "the unit list is planned again on every request"
+
+
+@pytest.mark.parametrize("how", ["insert", "unflushed", "failed", "exception"])
+def test_a_transaction_that_did_more_than_read_is_never_committed(app, how, tx_events):
+    name = f"tx-{how}-{secrets.token_hex(3)}"
+    with app.test_request_context("/"):
+        db.session.execute(sa.text("SELECT 1")).scalar()
+        exc = None
+        if how == "insert":
+            db.session.execute(sa.text("INSERT INTO ab_role (name) VALUES (:n)"), {"n": name})
+        elif how == "unflushed":
+            from flask_appbuilder.security.sqla.models import Role
+
+            db.session.add(Role(name=name))
+        elif how == "failed":
+            with pytest.raises(sa.exc.DBAPIError):
+                db.session.execute(sa.text("SELECT * FROM no_such_table_here"))
+        else:
+            db.session.execute(sa.text("INSERT INTO ab_role (name) VALUES (:n)"), {"n": name})
+            exc = RuntimeError("the view failed")
+        assert request_tx.end(db.session, exc) is False
+        db.session.remove()
+    assert "commit" not in tx_events
+    assert not _role_named(app, name)
+
+
+def test_a_read_then_nothing_else_commits_only_on_postgresql(app, tx_events):
+    with app.test_request_context("/"):
+        db.session.execute(sa.text("SELECT 1")).scalar()
+        committed = request_tx.end(db.session, None)
+        db.session.remove()
+    assert committed is _postgres(app)
+    assert tx_events == (["commit"] if committed else ["rollback"])
+
+
+def test_a_request_that_never_touched_the_database_ends_nothing(app, tx_events):
+    with app.test_request_context("/"):
+        assert request_tx.end(db.session, None) is False
+    assert tx_events == []
