@@ -101,6 +101,9 @@ def test_units_filter_by_basic_grid(login, system):
     assert shown == names
     other = system.execute(select(Unit.name).where(Unit.grid_id != grid.id).limit(5)).scalars().all()
     assert not any(f">{n}<" in page for n in other)
+    # the record count is the filtered one too (it is a statement of its own)
+    units = system.execute(select(func.count(Unit.id)).where(Unit.grid_id == grid.id)).scalar()
+    assert re.search(r"(?:Record Count|记录数):</strong>\s*(\d+)", page).group(1) == str(units)
 
 
 def test_the_search_endpoint_names_a_chosen_row_in_scope_only(login, two_kit_issues):
