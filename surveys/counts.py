@@ -115,37 +115,58 @@ def _rows(campaign_id, version_id, grid_id, counts: Counter, shard: int = 0) -> 
 # One answer sheet's counters as one statement: INSERT … VALUES (…), (…) … ON CONFLICT, the text made
 # once per number of rows. An executemany runs the upsert once per row on the server (a dozen times per
 # sheet); the rows of one sheet are distinct counters, so one statement may update them all.
-_SHEET_UPSERTS: dict[int, object] = {}
-_MAX_ROWS_IN_ONE = 64  # a larger sheet (unusual) goes through the executemany
+_SHEET_UPSERTS: dict[int, str] = {}
+MAX_ROWS_IN_ONE = 64  # a larger sheet (unusual) goes through the executemany
 
 
-def _sheet_upsert(n: int):
-    stmt = _SHEET_UPSERTS.get(n)
-    if stmt is None:
+def sheet_upsert_sql(n: int) -> str:
+    """The text of the upsert of ``n`` counter rows whose parameters ``sheet_params`` gives."""
+    sql = _SHEET_UPSERTS.get(n)
+    if sql is None:
         values = ", ".join(f"(:campaign_id, :form_version_id, :grid_id, :q{i}, :v{i}, :shard, :n{i})"
                            for i in range(n))
-        stmt = _SHEET_UPSERTS[n] = text(
+        sql = _SHEET_UPSERTS[n] = (
             "INSERT INTO survey_answer_count (campaign_id, form_version_id, grid_id, question, value, shard, n) "
             f"VALUES {values} "
             "ON CONFLICT (campaign_id, form_version_id, grid_id, question, value, shard) "
             "DO UPDATE SET n = survey_answer_count.n + excluded.n"
         )
+    return sql
+
+
+_SHEET_STATEMENTS: dict[int, object] = {}
+
+
+def _sheet_upsert(n: int):
+    stmt = _SHEET_STATEMENTS.get(n)
+    if stmt is None:
+        stmt = _SHEET_STATEMENTS[n] = text(sheet_upsert_sql(n))
     return stmt
+
+
+def sheet_params(campaign_id: int, version_id: int, grid_id, fields: list[tuple[str, str]], answers: dict,
+                 shard: int = 0) -> tuple[int, dict] | None:
+    """(number of counter rows, parameters of ``sheet_upsert_sql``) of one answer sheet, or None when it
+    has no counters or too many for one statement (``add_sheet`` then runs the executemany)."""
+    rows = _rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard)
+    if not rows or len(rows) > MAX_ROWS_IN_ONE:
+        return None
+    params = {"campaign_id": campaign_id, "form_version_id": version_id, "grid_id": grid_id or 0, "shard": shard}
+    for i, row in enumerate(rows):
+        params[f"q{i}"], params[f"v{i}"], params[f"n{i}"] = row["question"], row["value"], row["n"]
+    return len(rows), params
 
 
 def add_sheet(connection, campaign_id: int, version_id: int, grid_id, fields: list[tuple[str, str]],
               answers: dict, shard: int = 0) -> None:
     """Count one answer sheet, on ``connection``: inside the transaction that stores the sheet."""
+    one = sheet_params(campaign_id, version_id, grid_id, fields, answers, shard)
+    if one is not None:
+        connection.execute(_sheet_upsert(one[0]), one[1])
+        return
     rows = _rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard)
-    if not rows:
-        return
-    if len(rows) > _MAX_ROWS_IN_ONE:
+    if rows:
         connection.execute(_UPSERT, rows)
-        return
-    params = {"campaign_id": campaign_id, "form_version_id": version_id, "grid_id": grid_id or 0, "shard": shard}
-    for i, row in enumerate(rows):
-        params[f"q{i}"], params[f"v{i}"], params[f"n{i}"] = row["question"], row["value"], row["n"]
-    connection.execute(_sheet_upsert(len(rows)), params)
 
 
 @event.listens_for(Response, "after_insert")

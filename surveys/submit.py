@@ -8,7 +8,7 @@ import secrets
 import time
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
 from forms import score
@@ -112,12 +112,22 @@ def store(session, campaign, schema, answers: dict, grid_id, key: str, token: st
     fields = counts.layout(schema)
     device = {"campaign_id": campaign.id, "token_hash": device_hash(campaign.id, token)} if token else None
     connection = session.connection()
+    shard = counts.shard_for(key)
+    sheet = counts.sheet_params(campaign.id, campaign.form_version_id, grid_id, fields, answers, shard)
     try:
-        if device is not None:
-            connection.execute(_DEVICE_INSERT, device)
-        connection.execute(_RESPONSE_INSERT, row)
-        counts.add_sheet(connection, campaign.id, campaign.form_version_id, grid_id, fields, answers,
-                         counts.shard_for(key))
+        if sheet is not None and connection.dialect.name == "postgresql":
+            # One statement, one round trip: the device mark and the sheet as data-modifying CTEs of
+            # the counters' upsert. PostgreSQL runs each exactly once, all or nothing, and a duplicate
+            # key or device mark fails the statement as the separate INSERTs would.
+            params = {**sheet[1], **{f"r_{c}": v for c, v in row.items()}}
+            if device is not None:
+                params["d_token_hash"] = device["token_hash"]
+            connection.execute(_combined_insert(device is not None, sheet[0]), params)
+        else:
+            if device is not None:
+                connection.execute(_DEVICE_INSERT, device)
+            connection.execute(_RESPONSE_INSERT, row)
+            counts.add_sheet(connection, campaign.id, campaign.form_version_id, grid_id, fields, answers, shard)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -126,6 +136,27 @@ def store(session, campaign, schema, answers: dict, grid_id, key: str, token: st
             return "duplicate", earlier
         return "device", None
     return "stored", None
+
+
+_combined: dict[tuple, object] = {}
+
+
+def _combined_insert(with_device: bool, rows: int):
+    """The device mark, the answer sheet and its ``rows`` counters as one PostgreSQL statement. The
+    counters' ``campaign_id`` and ``form_version_id`` parameters serve all three; the sheet's own
+    values are ``r_<column>``, the device's hash ``d_token_hash``. Made once per shape."""
+    stmt = _combined.get((with_device, rows))
+    if stmt is None:
+        ctes = []
+        if with_device:
+            ctes.append(f"d AS (INSERT INTO {DeviceToken.__tablename__} (campaign_id, token_hash) "
+                        "VALUES (:campaign_id, :d_token_hash))")
+        ctes.append(f"r AS (INSERT INTO {Response.__tablename__} ({', '.join(_RESPONSE_COLUMNS)}) "
+                    f"VALUES ({', '.join(':r_' + c for c in _RESPONSE_COLUMNS)}))")
+        types = [bindparam(f"r_{c}", type_=Response.__table__.c[c].type) for c in _RESPONSE_COLUMNS]
+        stmt = _combined[with_device, rows] = text(
+            f"WITH {', '.join(ctes)} {counts.sheet_upsert_sql(rows)}").bindparams(*types)
+    return stmt
 
 
 _DEVICE_INSERT = DeviceToken.__table__.insert()

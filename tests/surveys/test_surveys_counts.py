@@ -132,7 +132,7 @@ def test_a_sheet_counts_alike_in_one_statement_or_row_by_row(tmp_path):
     small = ([("knows", "yes_no"), ("ways", "multi_choice")], {"knows": True, "ways": ["a", "b"]})
     many = [(f"q{i}", "single_choice") for i in range(40)]
     large = (many, {f"q{i}": f"v{i % 3}" for i in range(40)})  # 80 counter rows: over the one-statement size
-    assert len(counts.tokens(*large)) > counts._MAX_ROWS_IN_ONE >= len(counts.tokens(*small))
+    assert len(counts.tokens(*large)) > counts.MAX_ROWS_IN_ONE >= len(counts.tokens(*small))
     with engine.begin() as conn:
         for fields, answers in (small, small, large, large):
             counts.add_sheet(conn, 1, 1, None, fields, answers, shard=3)
