@@ -104,12 +104,14 @@ class DbStrings:
         # Chinese and Mongolian values anywhere (they are written without spaces around them).
         latin = [v for v in vals if v.isascii()]
         other = [v for v in vals if not v.isascii()]
+        # Chinese and Mongolian values first: one may contain a Latin one ("计数网格307fe5-0" holds the
+        # user surname "307fe5"), which, taken out first, would leave "计数网格 -0" behind.
         self._patterns = []
-        for i in range(0, len(latin), 500):  # chunks: one giant alternation compiles slowly
+        for i in range(0, len(other), 500):  # chunks: one giant alternation compiles slowly
+            self._patterns.append(re.compile("|".join(re.escape(v) for v in other[i:i + 500])))
+        for i in range(0, len(latin), 500):
             alts = "|".join(re.escape(v) for v in latin[i:i + 500])
             self._patterns.append(re.compile(rf"(?<![A-Za-z0-9_])(?:{alts})(?![A-Za-z0-9_])"))
-        for i in range(0, len(other), 500):
-            self._patterns.append(re.compile("|".join(re.escape(v) for v in other[i:i + 500])))
 
     def strip(self, text: str) -> str:
         for pat in self._patterns:

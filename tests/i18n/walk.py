@@ -39,7 +39,9 @@ def discover(app) -> dict[str, list[str]]:
                 if "can_add" in perms:
                     found["crud"].append(url_for(f"{view.endpoint}.add"))
                 try:
-                    _count, rows = view.datamodel.query(page=0, page_size=1)
+                    # the view's own base filters: its first row, not the model's (the unreported
+                    # absences are attendance rows, but not every attendance row is one)
+                    _count, rows = view.datamodel.query(getattr(view, "_base_filters", None), page=0, page_size=1)
                 except Exception:  # a view over a model without rows or a broken query: skip
                     rows = []
                 if rows:
