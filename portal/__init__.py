@@ -139,7 +139,7 @@ def _register_basics(app: Flask) -> None:
         try:
             request_tx.end(db.session, exc)
         except Exception:  # the request is over: whatever failed here, close() rolls back
-            pass
+            app.logger.warning("ending a read-only transaction failed", exc_info=True)
         db.session.remove()
 
     @app.get("/health")

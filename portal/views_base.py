@@ -49,11 +49,10 @@ class CachedFilterConverter(SQLAFilterConverter):
 class AtLeast(int):
     """A capped row count: an int for the pagination's arithmetic, shown as "100,000+"."""
 
-    def __html__(self) -> str:
-        return f"{int(self):,}+"
-
     def __str__(self) -> str:
         return f"{int(self):,}+"
+
+    __html__ = __str__
 
 
 class PortalInterface(SQLAInterface):

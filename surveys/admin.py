@@ -162,7 +162,8 @@ class SurveyAdminView(BaseView):
             sections.append({"version": version, "respondents": n, "questions": table})
         peak = max([n for _, n, _ in trend] or [1])
         return self.render_template(
-            "surveys/stats.html", campaign=campaign, levels=levels, crumbs=crumbs, total=total, trend=trend, peak=peak,
+            "surveys/stats.html", campaign=campaign, levels=levels, crumbs=crumbs, deepest=max(stats.LEVELS),
+            total=total, trend=trend, peak=peak,
             sections=sections, level_labels=LEVEL_LABELS, pct=_pct, title=_l("Survey statistics"),
         )
 

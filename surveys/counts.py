@@ -148,10 +148,14 @@ def sheet_params(campaign_id: int, version_id: int, grid_id, fields: list[tuple[
                  shard: int = 0) -> tuple[int, dict] | None:
     """(number of counter rows, parameters of ``sheet_upsert_sql``) of one answer sheet, or None when it
     has no counters or too many for one statement (``add_sheet`` then runs the executemany)."""
-    rows = _rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard)
+    return _one_statement(_rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard))
+
+
+def _one_statement(rows: list[dict]) -> tuple[int, dict] | None:
     if not rows or len(rows) > MAX_ROWS_IN_ONE:
         return None
-    params = {"campaign_id": campaign_id, "form_version_id": version_id, "grid_id": grid_id or 0, "shard": shard}
+    first = rows[0]
+    params = {k: first[k] for k in ("campaign_id", "form_version_id", "grid_id", "shard")}
     for i, row in enumerate(rows):
         params[f"q{i}"], params[f"v{i}"], params[f"n{i}"] = row["question"], row["value"], row["n"]
     return len(rows), params
@@ -160,12 +164,11 @@ def sheet_params(campaign_id: int, version_id: int, grid_id, fields: list[tuple[
 def add_sheet(connection, campaign_id: int, version_id: int, grid_id, fields: list[tuple[str, str]],
               answers: dict, shard: int = 0) -> None:
     """Count one answer sheet, on ``connection``: inside the transaction that stores the sheet."""
-    one = sheet_params(campaign_id, version_id, grid_id, fields, answers, shard)
+    rows = _rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard)
+    one = _one_statement(rows)
     if one is not None:
         connection.execute(_sheet_upsert(one[0]), one[1])
-        return
-    rows = _rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard)
-    if rows:
+    elif rows:
         connection.execute(_UPSERT, rows)
 
 
