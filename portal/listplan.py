@@ -48,16 +48,21 @@ class ListPlan:
         """(count, rows, keys) as FAB's ``datamodel.query`` would give (count, objects)."""
         dm = self.view.datamodel
         query = dm.session.query(dm.obj)
-        count = dm.query_count(query, filters)
+        count_stmt, limit = dm.count_statement(query, filters)
         query = dm.apply_all(query, filters, order_column, order_direction, page, page_size, eager=False)
-        stmt = query.statement.with_only_columns(*self.selected)
+        # The count rides along as one more column (an uncorrelated subquery both databases compute once):
+        # one statement and one round trip fewer per page.
+        stmt = query.statement.with_only_columns(*self.selected, count_stmt.scalar_subquery().label("n"))
         for alias, on in self.joins:
             stmt = stmt.outerjoin(alias, on)
+        count = None
         labels: dict = {}
         rows, keys = [], []
         relations = sorted(self.relations.items())
         make = self.row_type._make
         for raw in dm.session.execute(stmt):
+            count = raw[-1]
+            raw = raw[:-1]
             values = [raw[0]]  # the key
             start = 1
             for pos, rel in relations:
@@ -76,7 +81,9 @@ class ListPlan:
             values.extend(raw[start:])
             rows.append(make(values))
             keys.append(raw[0])
-        return count, rows, keys
+        if count is None:  # no row on this page: none at all on the first, else the count alone
+            count = dm.session.execute(count_stmt).scalar_one() if page else 0
+        return dm.capped_count(count, limit), rows, keys
 
 
 def plan_for(view) -> ListPlan | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from flask import abort, current_app, g, has_app_context, redirect, request, session, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
@@ -76,19 +77,29 @@ class PortalInterface(SQLAInterface):
             query = query.options(loader(getattr(self.obj, name)))
         return query
 
+    def count_statement(self, query, filters=None, select_columns=None):
+        """(SELECT of the rows a list shows, the cap it counts to): the statement ``query_count`` runs,
+        which a list page also runs inside its own SELECT (``portal.listplan``)."""
+        query = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        limit = int(current_app.config.get("LIST_COUNT_LIMIT") or 0) if has_app_context() else 0
+        if limit > 0:
+            # Only the key in the limited subquery: PostgreSQL then reads an index, not the rows.
+            mapper = self.obj.__mapper__
+            pk = [getattr(self.obj, mapper.get_property_by_column(c).key) for c in mapper.primary_key]
+            query = query.with_entities(*pk).order_by(None).limit(limit + 1)
+        return sa.select(sa.func.count()).select_from(query.statement.subquery()), max(limit, 0)
+
+    @staticmethod
+    def capped_count(n: int, limit: int):
+        """``n`` as counted by ``count_statement``: past a cap, a count that prints as "100,000+"."""
+        return AtLeast(limit) if limit and n > limit else n
+
     def query_count(self, query, filters=None, select_columns=None):
         """The rows a list shows, counted up to ``LIST_COUNT_LIMIT`` (config): past it, a count that
         prints as "100,000+". A count reads every matching index entry; capped, an unfiltered list of
         a province's two million units costs what one of 100,000 does, and its pages still work."""
-        query = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
-        limit = int(current_app.config.get("LIST_COUNT_LIMIT") or 0) if has_app_context() else 0
-        if limit <= 0:
-            return query.count()
-        # Only the key in the limited subquery: PostgreSQL then reads an index, not the rows.
-        mapper = self.obj.__mapper__
-        pk = [getattr(self.obj, mapper.get_property_by_column(c).key) for c in mapper.primary_key]
-        n = query.with_entities(*pk).order_by(None).limit(limit + 1).count()
-        return AtLeast(limit) if n > limit else n
+        stmt, limit = self.count_statement(query, filters, select_columns)
+        return self.capped_count(self.session.execute(stmt).scalar_one(), limit)
 
     def get_related_obj(self, col_name, value):
         """The related row a relation filter names (``?_flt_0_person=42``), or None — whatever is typed

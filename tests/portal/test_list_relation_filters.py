@@ -101,7 +101,7 @@ def test_units_filter_by_basic_grid(login, system):
     assert shown == names
     other = system.execute(select(Unit.name).where(Unit.grid_id != grid.id).limit(5)).scalars().all()
     assert not any(f">{n}<" in page for n in other)
-    # the record count is the filtered one too (it is a statement of its own)
+    # the record count is the filtered one too (a subquery of the page's SELECT, filtered the same)
     units = system.execute(select(func.count(Unit.id)).where(Unit.grid_id == grid.id)).scalar()
     assert re.search(r"(?:Record Count|记录数):</strong>\s*(\d+)", page).group(1) == str(units)
 

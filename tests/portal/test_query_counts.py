@@ -131,3 +131,41 @@ def test_every_list_page_stays_under_the_ceiling(app, login, count_queries, user
             if r.status_code == 200 and len(statements) > CEILING:
                 over[url] = [s[:120] for s in statements]
     assert not over, over
+
+
+def _record_count(html: str) -> int | None:
+    m = re.search(r"(?:Record Count|记录数):</strong>\s*(\d+)", html)
+    return int(m.group(1)) if m else None
+
+
+def test_the_count_rides_in_the_page_query_and_stands_alone_past_the_last_page(login, system, count_queries):
+    """A planned list reads its rows and their count in one SELECT; a page past the last has no row to
+    carry the count, so it is asked for alone — the record count is right either way."""
+    from sqlalchemy import func, select
+
+    from portal.ledger.models import Unit
+
+    units = system.execute(select(func.count(Unit.id))).scalar()
+    system.rollback()
+    client = login("admin")
+    client.get("/unitview/list/")
+    with count_queries() as statements:
+        page = client.get("/unitview/list/?psize_UnitView=10&page_UnitView=1").get_data(as_text=True)
+    assert _record_count(page) == units
+    assert len(statements) == 2 and "count(*)" in statements[1]
+    beyond = units // 10 + 5
+    with count_queries() as statements:
+        page = client.get(f"/unitview/list/?psize_UnitView=10&page_UnitView={beyond}").get_data(as_text=True)
+    assert not re.search(r'href="/unitview/show/\d+', page)
+    assert len(statements) == 3 and statements[2].lstrip().lower().startswith("select count(*)")
+
+
+def test_an_empty_first_page_counts_nothing_more(login, count_queries):
+    client = login("admin")
+    url = "/unitview/list/?_flt_0_name=no-such-unit-anywhere"
+    client.get(url)
+    with count_queries() as statements:
+        page = client.get(url).get_data(as_text=True)
+    assert not re.search(r'href="/unitview/show/\d+', page)
+    assert "暂无记录" in page  # "No records found"
+    assert len(statements) == 2
