@@ -42,6 +42,28 @@ def register_stock_view(app) -> None:
 
     with app.app_context():
         appbuilder.add_view_no_menu(StockUnitView)
+        appbuilder.add_view_no_menu(page_floor_view())
+
+
+FLOOR_URL = "/benchpagefloor/"
+
+
+def page_floor_view():
+    """Not a baseline but the floor under every portal page: a logged-in page with nothing in it — the
+    permission check, the user load (roles, groups, profile), the request's transaction, and FAB's layout
+    with the portal's navigation. What a list page costs beyond (a) starts here."""
+    from flask_appbuilder import BaseView, expose, has_access
+
+    class PageFloorView(BaseView):
+        route_base = FLOOR_URL.rstrip("/")
+        default_view = "index"
+
+        @expose("/")
+        @has_access
+        def index(self):
+            return self.render_template(self.appbuilder.base_template, appbuilder=self.appbuilder)
+
+    return PageFloorView
 
 
 # -- (a) minimal Flask view -----------------------------------------------------------------------------

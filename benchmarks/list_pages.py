@@ -9,7 +9,7 @@ import urllib.request
 
 import sqlalchemy as sa
 
-from benchmarks.baselines import minimal_app
+from benchmarks.baselines import FLOOR_URL, minimal_app
 from benchmarks.dataset import ADMIN_PASSWORD, DEMO_PASSWORD
 from benchmarks.registry import benchmark, ratio, time_interleaved
 from benchmarks.servers import gunicorn
@@ -52,12 +52,15 @@ def unit_list(ctx) -> dict:
         "portal_station_scope": _getter(station, PORTAL_URL, "/unitview/show/"),
         "baseline_b_stock_fab": _getter(admin, STOCK_URL, first_unit),
         "baseline_a_minimal_flask": _getter(minimal_app(ctx.url).test_client(), BASELINE_A_URL, first_unit),
+        # the floor under any portal page (login, user load, layout, no content): what limits portal/a
+        "portal_page_floor": _getter(admin, FLOOR_URL, 'class="navbar'),
     }, ctx.runs, ctx.warmup)
     ratios = {
         "portal/a": ratio(measures["portal"], measures["baseline_a_minimal_flask"]),
         "portal/b": ratio(measures["portal"], measures["baseline_b_stock_fab"]),
         "b/a": ratio(measures["baseline_b_stock_fab"], measures["baseline_a_minimal_flask"]),
         "station/admin": ratio(measures["portal_station_scope"], measures["portal"]),
+        "page_floor/a": ratio(measures["portal_page_floor"], measures["baseline_a_minimal_flask"]),
     }
     out = {"measures": measures, "ratios": ratios, "via": "flask test client"}
     out["statements"] = {

@@ -3,7 +3,8 @@
 The fast paths (benchmarks/profile_page.py showed where a list page's time went): rows rendered in
 Python (portal/listrows.py), the navbar and asset links kept per user/language (portal/fragments.py),
 page/sort links built once per page (portal/links.py), search texts and plain inputs kept per view
-(views_base.PortalSearchWidget), rows selected as tuples instead of objects (portal/listplan.py). Each is
+(views_base.PortalSearchWidget), rows selected as tuples instead of objects (portal/listplan.py), the list
+widget in one template instead of FAB's three (portal/widgets/list_lean.html). Each is
 switched off here and the page compared, for several views, users, languages, filters and orders.
 """
 from __future__ import annotations
@@ -32,6 +33,8 @@ def plain_fab(app):
     saved_rows, saved_ttl = env.globals["portal_list_rows"], app.config.get("FRAGMENT_CACHE_TTL")
     saved_tuples = app.config.get("LIST_ROWS_AS_TUPLES", True)
     app.config["LIST_ROWS_AS_TUPLES"] = False
+    saved_lean = app.config.get("LIST_LEAN_WIDGET", True)
+    app.config["LIST_LEAN_WIDGET"] = False
     saved_filters = {n: env.filters[n] for n in app.extensions["portal.fab_link_filters"]}
     views = [v for v in appbuilder.baseviews if isinstance(v, PortalModelView)]
     saved_views = [(v, v.search_widget) for v in views]
@@ -46,6 +49,7 @@ def plain_fab(app):
         env.globals["portal_list_rows"] = saved_rows
         app.config["FRAGMENT_CACHE_TTL"] = saved_ttl
         app.config["LIST_ROWS_AS_TUPLES"] = saved_tuples
+        app.config["LIST_LEAN_WIDGET"] = saved_lean
         env.filters.update(saved_filters)
         for v, widget in saved_views:
             v.search_widget = widget
@@ -62,6 +66,8 @@ URLS = [
     "/rewardscales/list/",
     "/trainingsessionview/list/?psize_TrainingSessionView=100",
     "/gridview/list/?_oc_GridView=level&_od_GridView=desc&_flt_0_kind=village",
+    "/unitview/list/?page_UnitView=5",  # pagination with a first-page link
+    "/unitview/list/?_flt_0_name=no-such-unit-anywhere",  # no records
 ]
 
 
@@ -115,6 +121,18 @@ def _compare_pages(app, c):
             assert 'class="action_check"' in want or "/unitview/show/" in want  # rows to compare
         for got in fast:
             assert _normal(got.get_data(as_text=True)) == want, url
+
+
+def test_lean_widget_renders_fabs_rows_where_python_cannot(app, login):
+    """The one-template list widget falls back to FAB's row loop (portal/widgets/list_rows.html) when
+    the rows cannot be rendered in Python; the page is still FAB's."""
+    env = app.jinja_env
+    saved = env.globals["portal_list_rows"]
+    env.globals["portal_list_rows"] = lambda *a, **k: None
+    try:
+        _compare_pages(app, login("admin"))
+    finally:
+        env.globals["portal_list_rows"] = saved
 
 
 def test_navbar_is_kept_per_user_and_language(app, login):
