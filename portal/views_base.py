@@ -177,9 +177,9 @@ class PortalListWidget(ListWidget):
     """FAB's list widget with the rows rendered in Python and the per-row action buttons built once per
     page (same HTML: tests/portal/test_list_render.py)."""
 
+    #: FAB's list widget in one template, same HTML; FAB's own with ``LIST_LEAN_WIDGET`` off (the tests
+    #: compare the two)
     template = "portal/widgets/list.html"
-    #: the same HTML in one template, without FAB's layers (``LIST_LEAN_WIDGET``, on by default)
-    lean_template = "portal/widgets/list_lean.html"
 
     def __call__(self, **kwargs):
         # Column headers as plain text, each translated once (the template escapes each lazy label,
@@ -187,11 +187,10 @@ class PortalListWidget(ListWidget):
         labels = kwargs.get("label_columns", self.template_args.get("label_columns")) or {}
         cols = kwargs.get("include_columns", self.template_args.get("include_columns")) or ()
         kwargs["label_columns"] = {**labels, **{c: text(labels[c]) for c in cols if c in labels}}
-        if current_app.config.get("LIST_LEAN_WIDGET", True):
-            args = self.template_args.copy()
-            args.update(kwargs)
-            return current_app.jinja_env.get_template(self.lean_template).render(args)
-        return super().__call__(**kwargs)
+        template = self.template if current_app.config.get("LIST_LEAN_WIDGET", True) else ListWidget.template
+        args = self.template_args.copy()
+        args.update(kwargs)
+        return current_app.jinja_env.get_template(template).render(args)
 
 
 class PortalModelView(ModelView):

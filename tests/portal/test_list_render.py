@@ -4,7 +4,7 @@ The fast paths (benchmarks/profile_page.py showed where a list page's time went)
 Python (portal/listrows.py), the navbar and asset links kept per user/language (portal/fragments.py),
 page/sort links built once per page (portal/links.py), search texts and plain inputs kept per view
 (views_base.PortalSearchWidget), rows selected as tuples instead of objects (portal/listplan.py), the list
-widget in one template instead of FAB's three (portal/widgets/list_lean.html). Each is
+widget in one template instead of FAB's three (portal/widgets/list.html). Each is
 switched off here and the page compared, for several views, users, languages, filters and orders.
 """
 from __future__ import annotations
