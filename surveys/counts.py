@@ -112,15 +112,15 @@ def _rows(campaign_id, version_id, grid_id, counts: Counter, shard: int = 0) -> 
     ]
 
 
-# One answer sheet's counters as one statement: INSERT … VALUES (…), (…) … ON CONFLICT, the text made
-# once per number of rows. An executemany runs the upsert once per row on the server (a dozen times per
+# One answer sheet's counters as one statement (SQLite; PostgreSQL unnests arrays, below): INSERT …
+# VALUES (…), (…) … ON CONFLICT, the text made once per number of rows. An executemany runs the upsert once per row on the server (a dozen times per
 # sheet); the rows of one sheet are distinct counters, so one statement may update them all.
 _SHEET_UPSERTS: dict[int, str] = {}
 MAX_ROWS_IN_ONE = 64  # a larger sheet (unusual) goes through the executemany
 
 
 def sheet_upsert_sql(n: int) -> str:
-    """The text of the upsert of ``n`` counter rows whose parameters ``sheet_params`` gives."""
+    """The text of the upsert of ``n`` counter rows whose parameters ``_one_statement`` gives."""
     sql = _SHEET_UPSERTS.get(n)
     if sql is None:
         values = ", ".join(f"(:campaign_id, :form_version_id, :grid_id, :q{i}, :v{i}, :shard, :n{i})"
@@ -144,13 +144,6 @@ def _sheet_upsert(n: int):
     return stmt
 
 
-def sheet_params(campaign_id: int, version_id: int, grid_id, fields: list[tuple[str, str]], answers: dict,
-                 shard: int = 0) -> tuple[int, dict] | None:
-    """(number of counter rows, parameters of ``sheet_upsert_sql``) of one answer sheet, or None when it
-    has no counters or too many for one statement (``add_sheet`` then runs the executemany)."""
-    return _one_statement(_rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard))
-
-
 def _one_statement(rows: list[dict]) -> tuple[int, dict] | None:
     if not rows or len(rows) > MAX_ROWS_IN_ONE:
         return None
@@ -161,9 +154,41 @@ def _one_statement(rows: list[dict]) -> tuple[int, dict] | None:
     return len(rows), params
 
 
+# PostgreSQL: the sheet's rows as three arrays, unnested. One text and a handful of parameters whatever the
+# number of rows, so psycopg keeps the text parsed and prepares it after a few runs on a connection; the
+# text per row count above has three parameters per row, past psycopg's limits for keeping a statement
+# (50 parameters, 4,096 characters), so a sheet of a dozen questions was parsed anew on every answer by
+# psycopg and planned anew by PostgreSQL.
+SHEET_UPSERT_ARRAYS_SQL = (
+    "INSERT INTO survey_answer_count (campaign_id, form_version_id, grid_id, question, value, shard, n) "
+    "SELECT CAST(:campaign_id AS INTEGER), CAST(:form_version_id AS INTEGER), CAST(:grid_id AS INTEGER), "
+    "t.q, t.v, CAST(:shard AS SMALLINT), t.n "
+    "FROM unnest(CAST(:qs AS VARCHAR[]), CAST(:vs AS VARCHAR[]), CAST(:ns AS INTEGER[])) AS t (q, v, n) "
+    "ON CONFLICT (campaign_id, form_version_id, grid_id, question, value, shard) "
+    "DO UPDATE SET n = survey_answer_count.n + excluded.n"
+)
+_SHEET_UPSERT_ARRAYS = text(SHEET_UPSERT_ARRAYS_SQL)
+
+
+def sheet_arrays(campaign_id: int, version_id: int, grid_id, fields: list[tuple[str, str]], answers: dict,
+                 shard: int = 0) -> dict | None:
+    """The parameters of ``SHEET_UPSERT_ARRAYS_SQL`` for one answer sheet (PostgreSQL), or None when it
+    has no counters. Rows in the fixed order of ``_rows``: concurrent upserts lock rows alike."""
+    items = sorted(tokens(fields, answers).items())
+    if not items:
+        return None
+    return {"campaign_id": campaign_id, "form_version_id": version_id, "grid_id": grid_id or 0, "shard": shard,
+            "qs": [q for (q, _v), _n in items], "vs": [v for (_q, v), _n in items], "ns": [n for _k, n in items]}
+
+
 def add_sheet(connection, campaign_id: int, version_id: int, grid_id, fields: list[tuple[str, str]],
               answers: dict, shard: int = 0) -> None:
     """Count one answer sheet, on ``connection``: inside the transaction that stores the sheet."""
+    if connection.dialect.name == "postgresql":
+        arrays = sheet_arrays(campaign_id, version_id, grid_id, fields, answers, shard)
+        if arrays is not None:
+            connection.execute(_SHEET_UPSERT_ARRAYS, arrays)
+        return
     rows = _rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard)
     one = _one_statement(rows)
     if one is not None:

@@ -113,16 +113,18 @@ def store(session, campaign, schema, answers: dict, grid_id, key: str, token: st
     device = {"campaign_id": campaign.id, "token_hash": device_hash(campaign.id, token)} if token else None
     connection = session.connection()
     shard = counts.shard_for(key)
-    sheet = counts.sheet_params(campaign.id, campaign.form_version_id, grid_id, fields, answers, shard)
+    postgresql = connection.dialect.name == "postgresql"
+    sheet = counts.sheet_arrays(campaign.id, campaign.form_version_id, grid_id, fields, answers, shard) \
+        if postgresql else None
     try:
-        if sheet is not None and connection.dialect.name == "postgresql":
+        if sheet is not None:
             # One statement, one round trip: the device mark and the sheet as data-modifying CTEs of
             # the counters' upsert. PostgreSQL runs each exactly once, all or nothing, and a duplicate
             # key or device mark fails the statement as the separate INSERTs would.
-            params = {**sheet[1], **{f"r_{c}": v for c, v in row.items()}}
+            params = {**sheet, **{f"r_{c}": v for c, v in row.items()}}
             if device is not None:
                 params["d_token_hash"] = device["token_hash"]
-            connection.execute(_combined_insert(device is not None, sheet[0]), params)
+            connection.execute(_combined_insert(device is not None), params)
         else:
             if device is not None:
                 connection.execute(_DEVICE_INSERT, device)
@@ -141,11 +143,12 @@ def store(session, campaign, schema, answers: dict, grid_id, key: str, token: st
 _combined: dict[tuple, object] = {}
 
 
-def _combined_insert(with_device: bool, rows: int):
-    """The device mark, the answer sheet and its ``rows`` counters as one PostgreSQL statement. The
-    counters' ``campaign_id`` and ``form_version_id`` parameters serve all three; the sheet's own
-    values are ``r_<column>``, the device's hash ``d_token_hash``. Made once per shape."""
-    stmt = _combined.get((with_device, rows))
+def _combined_insert(with_device: bool):
+    """The device mark, the answer sheet and its counters (``counts.SHEET_UPSERT_ARRAYS_SQL``) as one
+    PostgreSQL statement. The counters' ``campaign_id`` and ``form_version_id`` parameters serve all
+    three; the sheet's own values are ``r_<column>``, the device's hash ``d_token_hash``. Two texts in
+    all (with and without a device), each kept parsed by psycopg and prepared on every connection."""
+    stmt = _combined.get(with_device)
     if stmt is None:
         ctes = []
         if with_device:
@@ -154,8 +157,8 @@ def _combined_insert(with_device: bool, rows: int):
         ctes.append(f"r AS (INSERT INTO {Response.__tablename__} ({', '.join(_RESPONSE_COLUMNS)}) "
                     f"VALUES ({', '.join(':r_' + c for c in _RESPONSE_COLUMNS)}))")
         types = [bindparam(f"r_{c}", type_=Response.__table__.c[c].type) for c in _RESPONSE_COLUMNS]
-        stmt = _combined[with_device, rows] = text(
-            f"WITH {', '.join(ctes)} {counts.sheet_upsert_sql(rows)}").bindparams(*types)
+        stmt = _combined[with_device] = text(
+            f"WITH {', '.join(ctes)} {counts.SHEET_UPSERT_ARRAYS_SQL}").bindparams(*types)
     return stmt
 
 

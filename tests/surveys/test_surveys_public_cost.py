@@ -243,3 +243,45 @@ def test_store_writes_all_or_nothing_for_a_new_a_repeated_key_and_a_used_device(
         stored = db.session.execute(select(Response).where(Response.idempotency_key == key)).scalar_one()
         assert (stored.grid_id, stored.answers_json["note"], stored.knows_worker) == (grid, "好", True)
         db.session.remove()
+
+
+def test_an_answer_is_one_prepared_statement_whatever_its_size(app, make_campaign, grids):
+    """On PostgreSQL every answer sheet, however many questions it answers, is the same statement text
+    (the counters as arrays), so psycopg prepares it: six sheets of six different sizes on one
+    connection leave it in ``pg_prepared_statements``. With one text per number of counter rows none
+    of them ran the five times psycopg waits for, and each was parsed and planned anew."""
+    import secrets
+    from types import SimpleNamespace
+
+    import pytest
+    from sqlalchemy.orm import Session
+
+    from portal.extensions import db
+    from portal.security.scope import system_scope
+    from surveys import counts, submit
+    from surveys.models import FormVersion
+    from surveys.versions import schema_of
+
+    cid, _slug, vid = make_campaign(grids=[grids["village"]])
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("prepared statements are psycopg's (PostgreSQL)")
+        sheets = [{"knows_worker": True}, {"knows_worker": False, "q_reward": True},
+                  {"knows_worker": True, "q_reward": False, "q_report": "worker"},
+                  {"knows_worker": True, "q_reward": True, "q_report": "worker", "q_ways": ["board"]},
+                  {"knows_worker": True, "q_reward": True, "q_report": "worker", "q_ways": ["board", "wechat"]},
+                  {"knows_worker": True, "q_reward": True, "q_report": "worker", "q_ways": ["board", "wechat"],
+                   "note": "好"}]
+        with db.engine.connect() as conn, system_scope("test prepared answer"):
+            session = Session(bind=conn)
+            schema = schema_of(session.get(FormVersion, vid))
+            fields = counts.layout(schema)
+            assert len({len(counts.tokens(fields, s)) for s in sheets}) == len(sheets)  # six sizes
+            campaign = SimpleNamespace(id=cid, form_version_id=vid)
+            for answers in sheets:
+                outcome = submit.store(session, campaign, schema, answers, grids["basic"][0], secrets.token_hex(16),
+                                       secrets.token_hex(16))
+                assert outcome == ("stored", None)
+            prepared = [s for (s,) in conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements")]
+            session.close()
+    assert any("INSERT INTO survey_answer_count" in s for s in prepared), prepared
