@@ -140,7 +140,7 @@ def store(session, campaign, schema, answers: dict, grid_id, key: str, token: st
     return "stored", None
 
 
-_combined: dict[tuple, object] = {}
+_combined: dict[bool, object] = {}
 
 
 def _combined_insert(with_device: bool):
