@@ -21,6 +21,18 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_appbuilder.models.sqla import filters as fab_filters
+
+# Filters whose SQL follows from (filter, column, value) alone, so a page's statement can be kept and run
+# again. Others build it on every request: the portal's own (their SQL may read the date or a setting)
+# and FAB's relation filters (they look the related row up, in the user's scope).
+_PURE_FILTERS = frozenset({
+    fab_filters.FilterStartsWith, fab_filters.FilterNotStartsWith, fab_filters.FilterEndsWith,
+    fab_filters.FilterNotEndsWith, fab_filters.FilterContains, fab_filters.FilterNotContains,
+    fab_filters.FilterEqual, fab_filters.FilterNotEqual, fab_filters.FilterGreater, fab_filters.FilterSmaller,
+})
+MAX_KEPT_STATEMENTS = 128  # per list view and process
 
 
 @dataclass
@@ -44,9 +56,19 @@ class ListPlan:
         self.row_type = row_type
         self.pk_name = pk_name
 
-    def page(self, filters, order_column, order_direction, page, page_size):
-        """(count, rows, keys) as FAB's ``datamodel.query`` would give (count, objects)."""
+    def statements(self, filters, order_column, order_direction, page, page_size):
+        """(the page's SELECT with its count, the count alone, the count's cap). Kept per (filters, order,
+        page, size, cap) when every filter is pure: building them through FAB's filters and order, and
+        SQLAlchemy's cache key of a new statement, cost 0.5–1 ms of a 5–10 ms list page (docs/scaling.md,
+        eleventh round). The data scope is not in them: it is added when they run."""
         dm = self.view.datamodel
+        limit = int(current_app.config.get("LIST_COUNT_LIMIT") or 0)
+        key = _statement_key(filters, order_column, order_direction, page, page_size, limit)
+        kept = self.__dict__.setdefault("_kept", {})
+        if key is not None:
+            hit = kept.get(key)
+            if hit is not None:
+                return hit
         query = dm.session.query(dm.obj)
         count_stmt, limit = dm.count_statement(query, filters)
         query = dm.apply_all(query, filters, order_column, order_direction, page, page_size, eager=False)
@@ -55,6 +77,17 @@ class ListPlan:
         stmt = query.statement.with_only_columns(*self.selected, count_stmt.scalar_subquery().label("n"))
         for alias, on in self.joins:
             stmt = stmt.outerjoin(alias, on)
+        out = (stmt, count_stmt, limit)
+        if key is not None:
+            if len(kept) >= MAX_KEPT_STATEMENTS:
+                kept.clear()
+            kept[key] = out
+        return out
+
+    def page(self, filters, order_column, order_direction, page, page_size):
+        """(count, rows, keys) as FAB's ``datamodel.query`` would give (count, objects)."""
+        dm = self.view.datamodel
+        stmt, count_stmt, limit = self.statements(filters, order_column, order_direction, page, page_size)
         count = None
         labels: dict = {}
         rows, keys = [], []
@@ -84,6 +117,24 @@ class ListPlan:
         if count is None:  # no row on this page: none at all on the first, else the count alone
             count = dm.session.execute(count_stmt).scalar_one() if page else 0
         return dm.capped_count(count, limit), rows, keys
+
+
+def _statement_key(filters, order_column, order_direction, page, page_size, limit) -> tuple | None:
+    """What a list page's statements follow from, or None when a filter is not pure (or its value not
+    hashable): then they are built for this request alone."""
+    parts = []
+    for flt, value in filters.get_filters_values():
+        if type(flt) not in _PURE_FILTERS:
+            return None
+        kind = type(value)
+        if kind is list:  # values from the address come as lists, each applied in turn
+            value = tuple(value)
+        try:
+            hash(value)
+        except TypeError:
+            return None
+        parts.append((type(flt), flt.column_name, kind, value))
+    return tuple(parts), order_column, order_direction, page, page_size, limit
 
 
 def plan_for(view) -> ListPlan | None:
