@@ -8,6 +8,7 @@ import link where a view supports import.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, has_app_context, redirect, request, session, url_for
@@ -19,6 +20,7 @@ from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWid
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import xlsx
@@ -150,6 +152,20 @@ class PortalSearchWidget(SearchWidget):
             if len(self._texts) < 10_000:
                 self._texts[key] = texts
         kwargs["label_columns"], kwargs["search_filters"] = texts
+        active = self.filters.get_filters_values_tojson()
+        # With every input static (a GET whose inputs list no rows), the whole widget is a function of the
+        # view, the language and the active filters: kept as rendered, unless it carries a CSP nonce.
+        static = request.method == "GET" and all(
+            type(form[col]).__name__ in _STATIC_FIELDS or isinstance(form[col], AjaxModelSelectField) for col in cols)
+        if static:
+            try:
+                wkey = key + ("widget", json.dumps(active, ensure_ascii=False, default=str))
+            except (TypeError, ValueError):
+                static = False
+            else:
+                html = self._texts.get(wkey)
+                if html is not None:
+                    return html
         fields = {}
         for col in cols:
             field = form[col]
@@ -169,8 +185,11 @@ class PortalSearchWidget(SearchWidget):
             else:
                 fields[col] = field()
         kwargs["form_fields"] = fields
-        kwargs["active_filters"] = self.filters.get_filters_values_tojson()
-        return RenderTemplateWidget.__call__(self, **kwargs)
+        kwargs["active_filters"] = active
+        html = Markup(RenderTemplateWidget.__call__(self, **kwargs))
+        if static and 'nonce=""' in html and len(self._texts) < 10_000:
+            self._texts[wkey] = html
+        return html
 
 
 class PortalListWidget(ListWidget):

@@ -180,3 +180,21 @@ def test_record_count_follows_the_scope(login, app):
     page = login("station").get("/unitview/list/").get_data(as_text=True)
     shown = re.search(r"(?:Record Count|记录数):</strong>\s*(\d+)", page)
     assert shown and int(shown.group(1)) == len(want)
+
+
+def test_the_kept_search_form_shows_each_requests_own_filters(login):
+    """The search widget is kept as rendered per view, language and active filters: each request shows
+    its own filters (in the widget's script), never the previous request's."""
+    c = login("admin")
+
+    def search_script(url):
+        page = c.get(url).get_data(as_text=True)
+        return page.split("new AdminFilters(", 1)[1].split("</script>", 1)[0]
+
+    for _ in range(2):
+        plain = search_script("/unitview/list/")
+        first = search_script("/unitview/list/?_flt_2_name=qq-first-filter")
+        second = search_script("/unitview/list/?_flt_2_name=qq-second-filter")
+        assert "qq-first-filter" in first and "qq-second-filter" not in first
+        assert "qq-second-filter" in second and "qq-first-filter" not in second
+        assert "qq-first-filter" not in plain and "qq-second-filter" not in plain
