@@ -21,7 +21,6 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_appbuilder.models.sqla import filters as fab_filters
 
 # Filters whose SQL follows from (filter, column, value) alone, so a page's statement can be kept and run
@@ -62,8 +61,7 @@ class ListPlan:
         SQLAlchemy's cache key of a new statement, cost 0.5–1 ms of a 5–10 ms list page (docs/scaling.md,
         eleventh round). The data scope is not in them: it is added when they run."""
         dm = self.view.datamodel
-        limit = int(current_app.config.get("LIST_COUNT_LIMIT") or 0)
-        key = _statement_key(filters, order_column, order_direction, page, page_size, limit)
+        key = _statement_key(filters, order_column, order_direction, page, page_size, dm.count_limit())
         kept = self.__dict__.setdefault("_kept", {})
         if key is not None:
             hit = kept.get(key)

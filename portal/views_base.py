@@ -79,17 +79,22 @@ class PortalInterface(SQLAInterface):
             query = query.options(loader(getattr(self.obj, name)))
         return query
 
+    @staticmethod
+    def count_limit() -> int:
+        """``LIST_COUNT_LIMIT`` (config): how far a list counts its rows; 0 counts them all."""
+        return max(int(current_app.config.get("LIST_COUNT_LIMIT") or 0), 0) if has_app_context() else 0
+
     def count_statement(self, query, filters=None, select_columns=None):
         """(SELECT of the rows a list shows, the cap it counts to): the statement ``query_count`` runs,
         which a list page also runs inside its own SELECT (``portal.listplan``)."""
         query = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
-        limit = int(current_app.config.get("LIST_COUNT_LIMIT") or 0) if has_app_context() else 0
-        if limit > 0:
+        limit = self.count_limit()
+        if limit:
             # Only the key in the limited subquery: PostgreSQL then reads an index, not the rows.
             mapper = self.obj.__mapper__
             pk = [getattr(self.obj, mapper.get_property_by_column(c).key) for c in mapper.primary_key]
             query = query.with_entities(*pk).order_by(None).limit(limit + 1)
-        return sa.select(sa.func.count()).select_from(query.statement.subquery()), max(limit, 0)
+        return sa.select(sa.func.count()).select_from(query.statement.subquery()), limit
 
     @staticmethod
     def capped_count(n: int, limit: int):
@@ -126,6 +131,14 @@ _STATIC_FIELDS = frozenset({
 })
 
 
+def _static_input(field) -> bool:
+    """Whether a GET's search input is the same on every request of its view and language. A GET's
+    search form is unbound (FlaskForm binds only submitted forms), so a plain input is the same empty
+    one, and so is a server-side picker (no rows in it); a relation's select lists whatever this user's
+    scope holds now."""
+    return type(field).__name__ in _STATIC_FIELDS or isinstance(field, AjaxModelSelectField)
+
+
 class PortalSearchWidget(SearchWidget):
     """FAB's search widget with its translated texts computed once per view and language.
 
@@ -155,8 +168,8 @@ class PortalSearchWidget(SearchWidget):
         active = self.filters.get_filters_values_tojson()
         # With every input static (a GET whose inputs list no rows), the whole widget is a function of the
         # view, the language and the active filters: kept as rendered, unless it carries a CSP nonce.
-        static = request.method == "GET" and all(
-            type(form[col]).__name__ in _STATIC_FIELDS or isinstance(form[col], AjaxModelSelectField) for col in cols)
+        get = request.method == "GET"
+        static = get and all(_static_input(form[col]) for col in cols)
         if static:
             try:
                 wkey = key + ("widget", json.dumps(active, ensure_ascii=False, default=str))
@@ -169,12 +182,7 @@ class PortalSearchWidget(SearchWidget):
         fields = {}
         for col in cols:
             field = form[col]
-            # A GET's search form is unbound (FlaskForm binds only submitted forms), so a plain input is
-            # the same empty one on every request of the view in this language, and so is a server-side
-            # picker (no rows in it). Fields listing rows (a relation's select: whatever this user's
-            # scope holds now) are rendered every time.
-            if request.method == "GET" and (type(field).__name__ in _STATIC_FIELDS
-                                            or isinstance(field, AjaxModelSelectField)):
+            if get and _static_input(field):
                 fkey = key + (col,)
                 html = self._texts.get(fkey)
                 if html is None:

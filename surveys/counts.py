@@ -113,45 +113,25 @@ def _rows(campaign_id, version_id, grid_id, counts: Counter, shard: int = 0) -> 
 
 
 # One answer sheet's counters as one statement (SQLite; PostgreSQL unnests arrays, below): INSERT …
-# VALUES (…), (…) … ON CONFLICT, the text made once per number of rows. An executemany runs the upsert once per row on the server (a dozen times per
-# sheet); the rows of one sheet are distinct counters, so one statement may update them all.
-_SHEET_UPSERTS: dict[int, str] = {}
+# VALUES (…), (…) … ON CONFLICT, the text made once per number of rows. An executemany runs the upsert
+# once per row on the server (a dozen times per sheet); the rows of one sheet are distinct counters, so
+# one statement may update them all.
+_SHEET_UPSERTS: dict[int, object] = {}
 MAX_ROWS_IN_ONE = 64  # a larger sheet (unusual) goes through the executemany
 
 
-def sheet_upsert_sql(n: int) -> str:
-    """The text of the upsert of ``n`` counter rows whose parameters ``_one_statement`` gives."""
-    sql = _SHEET_UPSERTS.get(n)
-    if sql is None:
+def _sheet_upsert(n: int):
+    stmt = _SHEET_UPSERTS.get(n)
+    if stmt is None:
         values = ", ".join(f"(:campaign_id, :form_version_id, :grid_id, :q{i}, :v{i}, :shard, :n{i})"
                            for i in range(n))
-        sql = _SHEET_UPSERTS[n] = (
+        stmt = _SHEET_UPSERTS[n] = text(
             "INSERT INTO survey_answer_count (campaign_id, form_version_id, grid_id, question, value, shard, n) "
             f"VALUES {values} "
             "ON CONFLICT (campaign_id, form_version_id, grid_id, question, value, shard) "
             "DO UPDATE SET n = survey_answer_count.n + excluded.n"
         )
-    return sql
-
-
-_SHEET_STATEMENTS: dict[int, object] = {}
-
-
-def _sheet_upsert(n: int):
-    stmt = _SHEET_STATEMENTS.get(n)
-    if stmt is None:
-        stmt = _SHEET_STATEMENTS[n] = text(sheet_upsert_sql(n))
     return stmt
-
-
-def _one_statement(rows: list[dict]) -> tuple[int, dict] | None:
-    if not rows or len(rows) > MAX_ROWS_IN_ONE:
-        return None
-    first = rows[0]
-    params = {k: first[k] for k in ("campaign_id", "form_version_id", "grid_id", "shard")}
-    for i, row in enumerate(rows):
-        params[f"q{i}"], params[f"v{i}"], params[f"n{i}"] = row["question"], row["value"], row["n"]
-    return len(rows), params
 
 
 # PostgreSQL: the sheet's rows as three arrays, unnested. One text and a handful of parameters whatever the
@@ -190,11 +170,15 @@ def add_sheet(connection, campaign_id: int, version_id: int, grid_id, fields: li
             connection.execute(_SHEET_UPSERT_ARRAYS, arrays)
         return
     rows = _rows(campaign_id, version_id, grid_id, tokens(fields, answers), shard)
-    one = _one_statement(rows)
-    if one is not None:
-        connection.execute(_sheet_upsert(one[0]), one[1])
-    elif rows:
+    if not rows:
+        return
+    if len(rows) > MAX_ROWS_IN_ONE:
         connection.execute(_UPSERT, rows)
+        return
+    params = {"campaign_id": campaign_id, "form_version_id": version_id, "grid_id": grid_id or 0, "shard": shard}
+    for i, row in enumerate(rows):
+        params[f"q{i}"], params[f"v{i}"], params[f"n{i}"] = row["question"], row["value"], row["n"]
+    connection.execute(_sheet_upsert(len(rows)), params)
 
 
 @event.listens_for(Response, "after_insert")

@@ -97,8 +97,9 @@ def store(session, campaign, schema, answers: dict, grid_id, key: str, token: st
 
     ``campaign`` needs ``id`` and ``form_version_id``; ``answers`` come from ``forms.answers_from_form``.
     Core statements on the session's connection instead of an ORM flush — three, or on PostgreSQL one
-    (``_combined_insert``): the flush's unit of work cost ~1 ms per answer, and on SQLite every writer holds the database's write lock for as long as its
-    transaction lasts, so everything is computed before the first INSERT. What the flush would check
+    (``_combined_insert``): the flush's unit of work cost ~1 ms per answer, and on SQLite every writer
+    holds the database's write lock for as long as its transaction lasts, so everything is computed
+    before the first INSERT. What the flush would check
     still holds: the data-scope write rule (``check_writes``, on the response as an unsaved instance),
     the unique idempotency key, the device mark's primary key, and the counters (``surveys.counts``)
     commit or roll back with the answer.
