@@ -23,6 +23,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_appbuilder.models.sqla import filters as fab_filters
 
+from portal import request_tx
+from portal.core import data_version
+from portal.security.scope import current_scope
+
 # Filters whose SQL follows from (filter, column, value) alone, so a page's statement can be kept and run
 # again. Others build it on every request: the portal's own (their SQL may read the date or a setting)
 # and FAB's relation filters (they look the related row up, in the user's scope).
@@ -32,6 +36,7 @@ _PURE_FILTERS = frozenset({
     fab_filters.FilterEqual, fab_filters.FilterNotEqual, fab_filters.FilterGreater, fab_filters.FilterSmaller,
 })
 MAX_KEPT_STATEMENTS = 128  # per list view and process
+MAX_KEPT_COUNTS = 4096  # per list view and process: (filters, scope) pairs
 
 
 @dataclass
@@ -56,10 +61,10 @@ class ListPlan:
         self.pk_name = pk_name
 
     def statements(self, filters, order_column, order_direction, page, page_size):
-        """(the page's SELECT with its count, the count alone, the count's cap). Kept per (filters, order,
-        page, size, cap) when every filter is pure: building them through FAB's filters and order, and
-        SQLAlchemy's cache key of a new statement, cost 0.5–1 ms of a 5–10 ms list page (docs/scaling.md,
-        eleventh round). The data scope is not in them: it is added when they run."""
+        """A list page's statements, kept per (filters, order, page, size, cap) when every filter is
+        pure: building them through FAB's filters and order, and SQLAlchemy's cache key of a new
+        statement, cost 0.5–1 ms of a 5–10 ms list page (docs/scaling.md, eleventh round). The data
+        scope is not in them: it is added when they run."""
         dm = self.view.datamodel
         key = _statement_key(filters, order_column, order_direction, page, page_size, dm.count_limit())
         kept = self.__dict__.setdefault("_kept", {})
@@ -68,14 +73,17 @@ class ListPlan:
             if hit is not None:
                 return hit
         query = dm.session.query(dm.obj)
-        count_stmt, limit = dm.count_statement(query, filters)
+        count_select, limit = dm.count_statement(query, filters)
         query = dm.apply_all(query, filters, order_column, order_direction, page, page_size, eager=False)
-        # The count rides along as one more column (an uncorrelated subquery both databases compute once):
-        # one statement and one round trip fewer per page.
-        stmt = query.statement.with_only_columns(*self.selected, count_stmt.scalar_subquery().label("n"))
+        # The count rides along as two more columns (the data version, and the count unless the kept one
+        # is still good): one statement and one round trip fewer per page.
+        version_and_count = data_version.counted(count_select)
+        stmt = query.statement.with_only_columns(*self.selected, *version_and_count)
         for alias, on in self.joins:
             stmt = stmt.outerjoin(alias, on)
-        out = (stmt, count_stmt, limit)
+        # The count's key leaves out order and page: every page of one list in one scope has one count.
+        out = _Statements(stmt, sa.select(*version_and_count), count_select, limit,
+                          None if key is None else (key[0], key[-1]))
         if key is not None:
             if len(kept) >= MAX_KEPT_STATEMENTS:
                 kept.clear()
@@ -83,17 +91,34 @@ class ListPlan:
         return out
 
     def page(self, filters, order_column, order_direction, page, page_size):
-        """(count, rows, keys) as FAB's ``datamodel.query`` would give (count, objects)."""
+        """(count, rows, keys) as FAB's ``datamodel.query`` would give (count, objects).
+
+        The count is kept per (filters, cap, data scope) with the data version it was taken at, and
+        asked again only when the version has moved (``portal.core.data_version``) — never after this
+        transaction wrote: its own changes are not in the version until it commits."""
         dm = self.view.datamodel
-        stmt, count_stmt, limit = self.statements(filters, order_column, order_direction, page, page_size)
-        count = None
+        plan = self.statements(filters, order_column, order_direction, page, page_size)
+        session = dm.session
+        counts = self.__dict__.setdefault("_counts", {})
+        count_key = None
+        kept = None
+        if plan.count_key is not None:
+            count_key = (plan.count_key, current_scope())
+            kept = counts.get(count_key)
+            if kept is None and not data_version.watched_only(plan.count_select, count_key[1]):
+                kept = counts[count_key] = _UNKEPT
+        known = -1
+        if kept is not None and kept is not _UNKEPT and not (session.new or session.dirty or session.deleted):
+            if not request_tx.wrote(session.connection()):
+                known = kept[0]
+        version = count = None
         labels: dict = {}
         rows, keys = [], []
         relations = sorted(self.relations.items())
         make = self.row_type._make
-        for raw in dm.session.execute(stmt):
-            count = raw[-1]
-            raw = raw[:-1]
+        for raw in session.execute(plan.stmt, {data_version.KNOWN: known}):
+            version, count = raw[-2], raw[-1]
+            raw = raw[:-2]
             values = [raw[0]]  # the key
             start = 1
             for pos, rel in relations:
@@ -112,9 +137,29 @@ class ListPlan:
             values.extend(raw[start:])
             rows.append(make(values))
             keys.append(raw[0])
-        if count is None:  # no row on this page: none at all on the first, else the count alone
-            count = dm.session.execute(count_stmt).scalar_one() if page else 0
-        return dm.capped_count(count, limit), rows, keys
+        if not rows:  # no row on this page: none at all on the first, else the count alone
+            if not page:
+                return 0, rows, keys
+            version, count = session.execute(plan.count_alone, {data_version.KNOWN: known}).one()
+        if count is None:  # the version is the kept count's
+            count = kept[1]
+        elif count_key is not None and kept is not _UNKEPT and not request_tx.wrote(session.connection()):
+            if len(counts) >= MAX_KEPT_COUNTS:
+                counts.clear()
+            counts[count_key] = (version, count)
+        return dm.capped_count(count, plan.limit), rows, keys
+
+
+_UNKEPT = object()  # a count that reads a table without the version triggers: asked on every page
+
+
+@dataclass(frozen=True)
+class _Statements:
+    stmt: object  # the page's SELECT, with the data version and the count as its last two columns
+    count_alone: object  # the version and the count without rows (a page past the last)
+    count_select: object  # what is counted
+    limit: int  # LIST_COUNT_LIMIT when the statements were made
+    count_key: tuple | None  # (filters with values, cap) when the statements are kept
 
 
 def _statement_key(filters, order_column, order_direction, page, page_size, limit) -> tuple | None:

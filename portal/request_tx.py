@@ -10,7 +10,8 @@ unflushed changes is rolled back exactly as before.
 
 "Wrote" is decided at the cursor: any statement other than a plain SELECT marks the connection
 (INSERT, UPDATE, DELETE, DDL, a WITH that may hide one, PRAGMA), as does any error. The mark lives
-until the connection's transaction ends.
+until the connection's transaction ends; ``wrote`` reads it (on both databases: a list page keeps
+no count taken after its own transaction wrote, ``portal.listplan``).
 """
 from __future__ import annotations
 
@@ -24,10 +25,11 @@ _MARK = "anwang.wrote"
 
 def install(engine) -> None:
     """Watch ``engine``'s statements for writes (idempotent per engine)."""
-    if engine.dialect.name != "postgresql" or getattr(engine, "_anwang_request_tx", False):
-        # SQLite's driver keeps its statement cache across rollbacks: nothing to gain there.
+    if getattr(engine, "_anwang_write_marks", False):
         return
-    engine._anwang_request_tx = True
+    engine._anwang_write_marks = True
+    # SQLite's driver keeps its statement cache across rollbacks: ending in COMMIT gains nothing there.
+    engine._anwang_request_tx = engine.dialect.name == "postgresql"
 
     @event.listens_for(engine, "before_cursor_execute")
     def _mark_write(conn, cursor, statement, parameters, context, executemany):
@@ -43,6 +45,11 @@ def install(engine) -> None:
     @event.listens_for(engine, "rollback")
     def _clear(conn):
         conn.info.pop(_MARK, None)
+
+
+def wrote(conn) -> bool:
+    """Whether ``conn`` (a SQLAlchemy connection) wrote, or failed, in its current transaction."""
+    return bool(conn.info.get(_MARK))
 
 
 def end(scoped, exc: BaseException | None = None) -> bool:
