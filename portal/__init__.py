@@ -132,6 +132,16 @@ def _register_basics(app: Flask) -> None:
     with app.app_context():
         request_tx.install(db.engine)
 
+    def _read_only_page():
+        # Before any hook that reads (the user load): a list page runs without a transaction.
+        from flask import request
+
+        if request.method in ("GET", "HEAD") and request_tx.read_only_endpoint(
+                app.view_functions.get(request.endpoint)):
+            request_tx.begin_read_only(db.session)
+
+    app.before_request_funcs[None].insert(1, _read_only_page)
+
     @app.teardown_request
     def _remove_session(exc):
         # Sessions are per request (portal.extensions._session_scope): close this one now — after a

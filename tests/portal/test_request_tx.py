@@ -112,3 +112,60 @@ def test_a_request_that_never_touched_the_database_ends_nothing(app, tx_events):
     with app.test_request_context("/"):
         assert request_tx.end(db.session, None) is False
     assert tx_events == []
+
+
+@pytest.fixture()
+def autocommit_seen(app):
+    """For each statement on the engine: whether it ran without a transaction (psycopg's autocommit)."""
+    seen: list[bool] = []
+    with app.app_context():
+        engine = db.engine
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(bool(getattr(conn.connection.dbapi_connection, "autocommit", False)))
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", before)
+
+
+def test_list_pages_run_without_a_transaction_on_postgresql(app, login, autocommit_seen):
+    """No BEGIN and COMMIT for a list, which only reads; a form or detail page, which may write (a
+    person's logs who saw the identifiers), keeps its transaction — on the same pooled connections, in
+    any order."""
+    if not _postgres(app):
+        pytest.skip("SQLite pages keep their transaction: nothing to gain there")
+    client = login("admin")
+    with app.app_context():
+        unit_id = db.session.execute(sa.text("SELECT min(id) FROM unit")).scalar_one()
+        person_id = db.session.execute(sa.text("SELECT min(id) FROM person WHERE id_number IS NOT NULL")).scalar_one()
+        db.session.remove()
+    for url, read_only in [("/unitview/list/", True), (f"/unitview/edit/{unit_id}", False),
+                           (f"/unitview/show/{unit_id}", False), ("/gridview/list/?psize_GridView=25", True),
+                           (f"/personview/show/{person_id}", False), ("/personview/list/", True),
+                           ("/unitview/add", False), ("/unitview/list/", True)]:
+        autocommit_seen.clear()
+        assert client.get(url).status_code == 200, url
+        assert autocommit_seen and set(autocommit_seen) == {read_only}, url
+
+
+def test_a_write_on_a_read_only_page_is_refused_and_the_connection_writes_again_after(app):
+    if not _postgres(app):
+        pytest.skip("read-only pages run without a transaction on PostgreSQL only")
+    name = f"tx-read-only-{secrets.token_hex(3)}"
+    with app.test_request_context("/"):
+        assert request_tx.begin_read_only(db.session) is True
+        with pytest.raises(request_tx.WriteInReadOnlyRequest):
+            db.session.execute(sa.text("INSERT INTO ab_role (name) VALUES (:n)"), {"n": name})
+        db.session.remove()
+    assert not _role_named(app, name)
+    with app.test_request_context("/"):  # the pool hands the same connection back, in a transaction
+        db.session.execute(sa.text("INSERT INTO ab_role (name) VALUES (:n)"), {"n": name})
+        assert _role_named_in(db.session, name)
+        db.session.rollback()
+        db.session.remove()
+    assert not _role_named(app, name)
+
+
+def _role_named_in(session, name: str) -> bool:
+    return bool(session.execute(sa.text("SELECT count(*) FROM ab_role WHERE name = :n"), {"n": name}).scalar())
