@@ -59,13 +59,16 @@ def time_interleaved(calls: dict[str, Callable[[], object]], runs: int, warmup: 
     """Medians of ``runs`` rounds in which every call runs once, in turn (after ``warmup`` rounds).
 
     On a shared machine the load drifts over seconds; timing the portal and its baseline in alternation
-    puts both under the same drift, so their ratio holds where back-to-back blocks would not."""
+    puts both under the same drift, so their ratio holds where back-to-back blocks would not. A call with
+    a ``setup`` attribute has it run, untimed, before each of its timed runs."""
     for _ in range(warmup):
         for call in calls.values():
+            getattr(call, "setup", lambda: None)()
             call()
     samples: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(runs):
         for name, call in calls.items():
+            getattr(call, "setup", lambda: None)()
             t0 = time.perf_counter()
             call()
             samples[name].append(time.perf_counter() - t0)
