@@ -5,7 +5,8 @@ Building the ORM objects of a 100-row page (each unit with its grid) cost ~2.0 m
 of a list request left outside FAB's templates. A view's list is planned here when every listed column
 is either a stored column of its model or a many-to-one relation shown as itself whose target declares
 how its label is made from its columns (``display_columns`` and ``display_from``: a grid's localized
-name from ``name_zh`` and ``name_mn``), or ``display_name`` of a model that declares them. Anything else
+name from ``name_zh`` and ``name_mn``; a function of those columns and the page's language alone), or
+``display_name`` of a model that declares them. Anything else
 (a property, a method, a dotted path, a relation with a formatter of its own, a to-many relation)
 leaves the view on FAB's own query of objects.
 
@@ -25,6 +26,7 @@ from flask_appbuilder.models.sqla import filters as fab_filters
 
 from portal import request_tx
 from portal.core import data_version
+from portal.i18n import current_locale
 from portal.security.scope import current_scope
 
 # Filters whose SQL follows from (filter, column, value) alone, so a page's statement can be kept and run
@@ -37,6 +39,7 @@ _PURE_FILTERS = frozenset({
 })
 MAX_KEPT_STATEMENTS = 128  # per list view and process
 MAX_KEPT_COUNTS = 4096  # per list view and process: (filters, scope) pairs
+MAX_KEPT_LABELS = 20_000  # per list view and process: labels of related rows, per language
 
 
 @dataclass
@@ -112,7 +115,13 @@ class ListPlan:
             if not request_tx.wrote(session.connection()):
                 known = kept[0]
         version = count = None
-        labels: dict = {}
+        # Labels of related rows, kept per (column, label values, language) across pages and requests:
+        # ``display_from`` is a function of those alone (a grid's localized name), so a renamed grid
+        # simply has a new key.
+        labels = self.__dict__.setdefault("_labels", {})
+        if len(labels) >= MAX_KEPT_LABELS:
+            labels.clear()
+        locale = current_locale()
         rows, keys = [], []
         relations = sorted(self.relations.items())
         make = self.row_type._make
@@ -123,15 +132,14 @@ class ListPlan:
             start = 1
             for pos, rel in relations:
                 values.extend(raw[start:rel.index])
-                key = raw[rel.index]
-                if key is None:
+                if raw[rel.index] is None:  # no related row
                     values.append(None)
                 else:
+                    shown = raw[rel.index + 1:rel.index + rel.width]
                     try:
-                        label = labels[pos, key]
+                        label = labels[pos, shown, locale]
                     except KeyError:
-                        label = labels[pos, key] = rel.display_from(
-                            rel.row_type._make(raw[rel.index + 1:rel.index + rel.width]))
+                        label = labels[pos, shown, locale] = rel.display_from(rel.row_type._make(shown))
                     values.append(label)
                 start = rel.index + rel.width
             values.extend(raw[start:])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from tests.portal.test_list_render import _normal, plain_fab, station_units
 
@@ -162,3 +163,36 @@ def test_filters_that_read_more_than_their_value_are_not_kept(app):
     assert key(Flt(FilterEqual, "kind", "mine"), Flt(FilterRelationOneToManyEqual, "grid", "7")) is None
     assert key(Flt(FilterEqual, "kind", ["mine"])) != key(Flt(FilterEqual, "kind", "mine"))  # as the address gives it
     assert key(Flt(FilterEqual, "kind", [["mine"]])) is None  # not hashable
+
+
+def test_a_renamed_grid_is_shown_by_its_new_name_on_the_next_page(app, login):
+    """Labels of related rows are kept across requests by their label values and language: a grid
+    renamed in between shows its new name, in Chinese and in Mongolian."""
+    from portal.extensions import db
+    from portal.grid.models import Grid
+    from portal.security.scope import system_scope
+
+    url = "/unitview/list/?psize_UnitView=25"
+    c = login("admin")
+    with app.app_context(), system_scope("test"):
+        unit_grid = db.session.execute(sa.text("SELECT grid_id FROM unit ORDER BY id LIMIT 1")).scalar_one()
+        grid = db.session.get(Grid, unit_grid)
+        old = (grid.name_zh, grid.name_mn)
+        db.session.remove()
+    for lang in ("zh", "mn_Mong_CN"):
+        shown = old[0] if lang == "zh" else (old[1] or old[0])  # no Mongolian name: the Chinese one
+        assert shown in c.get(f"{url}&_l_={lang}").get_data(as_text=True)
+    try:
+        with app.app_context(), system_scope("test"):
+            grid = db.session.get(Grid, unit_grid)
+            grid.name_zh, grid.name_mn = "改名测试网格", "ᠰᠢᠨ᠎ᠡ ᠨᠡᠷ᠎ᠡ"
+            db.session.commit()
+            db.session.remove()
+        assert "改名测试网格" in c.get(f"{url}&_l_=zh").get_data(as_text=True)
+        assert "ᠰᠢᠨ᠎ᠡ ᠨᠡᠷ᠎ᠡ" in c.get(f"{url}&_l_=mn_Mong_CN").get_data(as_text=True)
+    finally:
+        with app.app_context(), system_scope("test"):
+            grid = db.session.get(Grid, unit_grid)
+            grid.name_zh, grid.name_mn = old
+            db.session.commit()
+            db.session.remove()
