@@ -6,9 +6,8 @@ of a list request left outside FAB's templates. A view's list is planned here wh
 is either a stored column of its model or a many-to-one relation shown as itself whose target declares
 how its label is made from its columns (``display_columns`` and ``display_from``: a grid's localized
 name from ``name_zh`` and ``name_mn``; a function of those columns and the page's language alone), or
-``display_name`` of a model that declares them. Anything else
-(a property, a method, a dotted path, a relation with a formatter of its own, a to-many relation)
-leaves the view on FAB's own query of objects.
+``display_name`` of a model that declares them. Anything else (a property, a method, a dotted path, a
+relation with a formatter of its own, a to-many relation) leaves the view on FAB's own query of objects.
 
 The statement is the list's own: FAB's filters, order, page and count, and the data scope that
 ``portal.security.scope`` adds when it runs (an ORM-enabled select of the model's columns gets the same
@@ -102,18 +101,9 @@ class ListPlan:
         dm = self.view.datamodel
         plan = self.statements(filters, order_column, order_direction, page, page_size)
         session = dm.session
-        counts = self.__dict__.setdefault("_counts", {})
-        count_key = None
-        kept = None
-        if plan.count_key is not None:
-            count_key = (plan.count_key, current_scope())
-            kept = counts.get(count_key)
-            if kept is None and not data_version.watched_only(plan.count_select, count_key[1]):
-                kept = counts[count_key] = _UNKEPT
-        known = -1
-        if kept is not None and kept is not _UNKEPT and not (session.new or session.dirty or session.deleted):
-            if not request_tx.wrote(session.connection()):
-                known = kept[0]
+        counts = self.__dict__.setdefault("_counts", _KeptCounts())
+        count_key, kept = counts.lookup(plan, session)
+        known = kept[0] if kept is not None else -1
         version = count = None
         # Labels of related rows, kept per (column, label values, language) across pages and requests:
         # ``display_from`` is a function of those alone (a grid's localized name), so a renamed grid
@@ -151,14 +141,42 @@ class ListPlan:
             version, count = session.execute(plan.count_alone, {data_version.KNOWN: known}).one()
         if count is None:  # the version is the kept count's
             count = kept[1]
-        elif count_key is not None and kept is not _UNKEPT and not request_tx.wrote(session.connection()):
-            if len(counts) >= MAX_KEPT_COUNTS:
-                counts.clear()
-            counts[count_key] = (version, count)
+        else:
+            counts.keep(count_key, version, count, session)
         return dm.capped_count(count, plan.limit), rows, keys
 
 
-_UNKEPT = object()  # a count that reads a table without the version triggers: asked on every page
+class _KeptCounts(dict):
+    """A list's counts with the data version each was taken at, per (filters with values, cap, scope)."""
+
+    UNKEPT = (None, None)  # a count that reads a table without the version triggers: asked on every page
+
+    def lookup(self, plan, session):
+        """(the key to keep this page's count under or None, (version, count) kept and still usable
+        by this transaction or None)."""
+        if plan.count_key is None:
+            return None, None
+        key = (plan.count_key, current_scope())
+        kept = self.get(key)
+        if kept is None:
+            if data_version.watched_only(plan.count_select, key[1]):
+                return key, None
+            self._put(key, self.UNKEPT)
+            return None, None
+        if kept is self.UNKEPT:
+            return None, None
+        if session.new or session.dirty or session.deleted or request_tx.wrote(session.connection()):
+            return None, None  # this transaction's own writes are not in the version yet
+        return key, kept
+
+    def keep(self, key, version, count, session) -> None:
+        if key is not None and not request_tx.wrote(session.connection()):
+            self._put(key, (version, count))
+
+    def _put(self, key, value) -> None:
+        if len(self) >= MAX_KEPT_COUNTS:
+            self.clear()
+        self[key] = value
 
 
 @dataclass(frozen=True)
