@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from portal.core.models import TimestampMixin
-from portal.grid.models import Grid
+from portal.grid.models import Grid, grid_ids_under
 from portal.security.scope import Scoped
 
 
@@ -124,7 +124,7 @@ class Unit(Scoped, TimestampMixin, Model):
 
     @classmethod
     def subtree_clause(cls, pattern):
-        return cls.grid_id.in_(select(Grid.id).where(Grid.path.like(pattern)).scalar_subquery())
+        return cls.grid_id.in_(grid_ids_under(pattern))
 
     @classmethod
     def sector_clause(cls, scope):

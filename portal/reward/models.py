@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from portal.core.models import TimestampMixin, utcnow
-from portal.grid.models import Grid
+from portal.grid.models import Grid, grid_ids_under
 from portal.security.scope import Scoped
 
 # Unambiguous alphabet (no 0/O, 1/I/L): codes are read aloud and typed on phones.
@@ -42,7 +42,7 @@ CLAIM_STATES = ["proposed", "reviewed", "approved", "rejected", "paid"]
 
 
 def _in_subtree(column, pattern):
-    return column.in_(select(Grid.id).where(Grid.path.like(pattern)).scalar_subquery())
+    return column.in_(grid_ids_under(pattern))
 
 
 class TipOff(Scoped, TimestampMixin, Model):
@@ -127,7 +127,8 @@ class TipOffPhoto(Scoped, Model):
 
     @classmethod
     def subtree_clause(cls, pattern):
-        return cls.tipoff_id.in_(select(TipOff.id).where(TipOff.subtree_clause(pattern)).scalar_subquery())
+        tip = TipOff.__table__  # the table: the scope adds no second copy of its rule (grid_ids_under)
+        return cls.tipoff_id.in_(select(tip.c.id).where(_in_subtree(tip.c.assigned_grid_id, pattern)).scalar_subquery())
 
     @classmethod
     def sector_clause(cls, scope):
@@ -193,7 +194,8 @@ class RewardClaim(Scoped, TimestampMixin, Model):
 
     @classmethod
     def subtree_clause(cls, pattern):
-        return cls.tipoff_id.in_(select(TipOff.id).where(TipOff.subtree_clause(pattern)).scalar_subquery())
+        tip = TipOff.__table__  # the table: the scope adds no second copy of its rule (grid_ids_under)
+        return cls.tipoff_id.in_(select(tip.c.id).where(_in_subtree(tip.c.assigned_grid_id, pattern)).scalar_subquery())
 
     @classmethod
     def sector_clause(cls, scope):

@@ -23,18 +23,20 @@ from sqlalchemy import (
 from sqlalchemy.orm import column_property, relationship
 
 from portal.core.models import TimestampMixin
-from portal.grid.models import Grid, Person
+from portal.grid.models import Grid, Person, grid_ids_under
 from portal.security.scope import Scoped
 
 
 # Scope rules take the subtree's path pattern ('/1/7/%') only as a bound value: the scope listener
 # rebuilds them per entity and alias inside a criteria lambda (portal.security.scope).
-def _grids_in(pattern):
-    return select(Grid.id).where(Grid.path.like(pattern)).scalar_subquery()
+# Through the tables, not the mapped classes, so the scope does not add its rules to these inner selects
+# again (portal.grid.models.grid_ids_under).
+_grids_in = grid_ids_under
 
 
 def _people_in(pattern):
-    return select(Person.id).join(Grid, Person.grid_id == Grid.id).where(Grid.path.like(pattern)).scalar_subquery()
+    person = Person.__table__
+    return select(person.c.id).where(person.c.grid_id.in_(grid_ids_under(pattern))).scalar_subquery()
 
 
 class PersonScoped(Scoped):

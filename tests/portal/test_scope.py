@@ -3,6 +3,7 @@ export, REST API, picker search). Out of scope answers 404 (or is simply absent 
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -240,3 +241,18 @@ def test_scope_matrix_outside_is_never_reachable(login, world, system_ctx, user,
         model = {"grid": Grid, "person": Person, "unit": Unit}[obj]
         row = s.get(model, world[key])
         assert row is not None and getattr(row, "name_zh", getattr(row, "name", None)) != "x"
+
+
+@pytest.mark.parametrize("url", ["/unitview/list/", "/personview/list/", "/leaverequestview/list/",
+                                 "/assignmentview/list/", "/tipoffs/list/", "/rewardclaims/list/"])
+def test_the_scope_rule_is_not_repeated_inside_its_own_subquery(app, login, count_queries, url):
+    """A scoped model's subtree rule selects the grids under the user's node from the grid table; through
+    the mapped class the scope added its rule to that select again, and PostgreSQL, taking the repeated
+    LIKE for two filters, planned a township's 704 grids as 34 (and chose a plan 20 times slower)."""
+    client = login("station")
+    with count_queries() as statements:
+        assert client.get(url).status_code == 200
+    scoped = [s for s in statements if "path LIKE" in s]
+    assert scoped, "the township's list is not scoped"
+    for s in scoped:
+        assert not re.search(r"(\w+)\.path LIKE (\S+) AND \1\.path LIKE \2", s), s
