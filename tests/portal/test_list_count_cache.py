@@ -148,9 +148,8 @@ def test_a_count_taken_after_writing_in_the_same_transaction_is_not_kept(app):
 
 def test_a_list_that_counts_an_unwatched_table_counts_every_time(app):
     from portal.core.data_version import watched_only
-    from portal.security.scope import ALL, Scope
-
     from portal.extensions import db
+    from portal.security.scope import ALL, Scope
 
     with app.test_request_context():
         units = _view("UnitView")._list_plan().statements(

@@ -1,4 +1,5 @@
-"""A request's transaction ends in COMMIT only when it read and nothing else (portal/request_tx.py).
+"""A request's transaction ends in COMMIT only when it read and nothing else (portal/request_tx.py), and
+a list page on PostgreSQL runs without one (autocommit), refusing any write.
 
 On PostgreSQL a read-only request commits, so psycopg keeps the statements it prepared; anything that
 wrote, failed or holds unflushed changes is rolled back as before — nothing half-done is ever stored by
