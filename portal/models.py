@@ -1,5 +1,6 @@
 """Import every model module so SQLAlchemy, FAB and Alembic see the whole schema."""
 from portal.changelog.models import AccessLog, ChangeLog  # noqa: F401
+from portal.core.data_version import data_version  # noqa: F401
 from portal.core.models import Setting  # noqa: F401
 from portal.grid.models import Assignment, Grid, Person  # noqa: F401
 from portal.ledger.models import Unit  # noqa: F401
