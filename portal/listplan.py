@@ -151,6 +151,10 @@ class _KeptCounts(dict):
 
     UNKEPT = (None, None)  # a count that reads a table without the version triggers: asked on every page
 
+    def __init__(self):
+        super().__init__()
+        self.watched: dict = {}  # key -> whether every table the count reads has the version triggers
+
     def lookup(self, plan, session):
         """(the key to keep this page's count under or None, (version, count) kept and still usable
         by this transaction or None)."""
@@ -159,12 +163,14 @@ class _KeptCounts(dict):
         key = (plan.count_key, current_scope())
         kept = self.get(key)
         if kept is None:
-            if data_version.watched_only(plan.count_select, key[1]):
-                return key, None
-            self._put(key, self.UNKEPT)
-            return None, None
-        if kept is self.UNKEPT:
-            return None, None
+            # Asked once per key (a walk of the statement's tables), not on every page that keeps nothing
+            # (an empty first page, a transaction that wrote).
+            watched = self.watched.get(key)
+            if watched is None:
+                if len(self.watched) >= MAX_KEPT_COUNTS:
+                    self.watched.clear()
+                watched = self.watched[key] = data_version.watched_only(plan.count_select, key[1])
+            return (key, None) if watched else (None, None)
         if session.new or session.dirty or session.deleted or request_tx.wrote(session.connection()):
             return None, None  # this transaction's own writes are not in the version yet
         return key, kept

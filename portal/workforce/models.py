@@ -29,12 +29,9 @@ from portal.security.scope import Scoped
 
 # Scope rules take the subtree's path pattern ('/1/7/%') only as a bound value: the scope listener
 # rebuilds them per entity and alias inside a criteria lambda (portal.security.scope).
-# Through the tables, not the mapped classes, so the scope does not add its rules to these inner selects
-# again (portal.grid.models.grid_ids_under).
-_grids_in = grid_ids_under
-
-
 def _people_in(pattern):
+    # Through the table, not the mapped class, so the scope adds no second copy of its rule here
+    # (portal.grid.models.grid_ids_under).
     person = Person.__table__
     return select(person.c.id).where(person.c.grid_id.in_(grid_ids_under(pattern))).scalar_subquery()
 
@@ -106,7 +103,7 @@ class GridScoped(Scoped):
 
     @classmethod
     def subtree_clause(cls, pattern):
-        return cls.grid_id.in_(_grids_in(pattern))
+        return cls.grid_id.in_(grid_ids_under(pattern))
 
 
 class Meeting(GridScoped, TimestampMixin, Model):
@@ -146,7 +143,9 @@ class MeetingAttendance(Scoped, Model):
 
     @classmethod
     def subtree_clause(cls, pattern):
-        return cls.meeting_id.in_(select(Meeting.id).where(Meeting.grid_id.in_(_grids_in(pattern))).scalar_subquery())
+        meeting = Meeting.__table__  # the table: the scope adds no second copy of its rule (grid_ids_under)
+        return cls.meeting_id.in_(select(meeting.c.id).where(meeting.c.grid_id.in_(grid_ids_under(pattern)))
+                                  .scalar_subquery())
 
     def scope_grid(self, session):
         meeting = self.meeting if self.meeting is not None else session.get(Meeting, self.meeting_id)
@@ -181,7 +180,7 @@ class TrainingSession(Scoped, TimestampMixin, Model):
         ancestors = select(grid.c.id).where(
             func.substr(pattern, 1, func.length(grid.c.path)) == grid.c.path
         ).scalar_subquery()
-        return or_(cls.grid_id.in_(_grids_in(pattern)), cls.grid_id.in_(ancestors))
+        return or_(cls.grid_id.in_(grid_ids_under(pattern)), cls.grid_id.in_(ancestors))
 
 
 
