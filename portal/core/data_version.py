@@ -16,8 +16,13 @@ first write to the end of the transaction, and two writers could deadlock over i
 A transaction's own uncommitted writes are not in the version yet: a list read after writing in the
 same transaction counts, and keeps nothing (``portal.listplan``).
 
+Row 2 of the same table is the auth version (migration 0012): it grows with every committed change to
+users, roles, groups, their links, profiles and grids — what a request's user is loaded with — so the
+user can be kept between requests while it stays (``portal.security.kept_users``).
+
 A migration that rebuilds a watched table on SQLite (``batch_alter_table``) drops its triggers and
-must create them again; ``tests/portal/test_list_count_cache.py`` checks every watched table has them.
+must create them again; ``tests/portal/test_list_count_cache.py`` and ``tests/portal/test_kept_users.py``
+check every watched table has them.
 """
 from __future__ import annotations
 
@@ -31,6 +36,12 @@ from sqlalchemy.sql.util import find_tables
 # count stale and queue its commit behind the others' on the one version row.
 WATCHED_TABLES = ("grid", "person", "unit")
 
+# Tables with the auth version's triggers (row 2): everything ``PortalSecurityManager.load_user`` reads.
+AUTH_TABLES = ("ab_user", "ab_role", "ab_user_role", "ab_group", "ab_user_group", "ab_group_role",
+               "user_profile", "grid")
+
+DATA, AUTH = 1, 2  # the rows: list counts, users
+
 data_version = sa.Table(
     "data_version",
     Model.metadata,
@@ -43,7 +54,11 @@ KNOWN = "anwang_known_version"  # the bound parameter: the version the kept coun
 
 def current():
     """The version as a scalar subquery, to be read in the same statement as what depends on it."""
-    return sa.select(data_version.c.version).where(data_version.c.id == 1).scalar_subquery()
+    return sa.select(data_version.c.version).where(data_version.c.id == DATA).scalar_subquery()
+
+
+# A statement object built once: SQLAlchemy keeps its cache key on it, and PostgreSQL keeps it prepared.
+AUTH_VERSION = sa.select(data_version.c.version).where(data_version.c.id == AUTH)
 
 
 def counted(count_select):
@@ -82,4 +97,5 @@ def _tables(clause) -> set[str]:
     return {t.name for t in find_tables(clause, check_columns=True) if isinstance(t, sa.Table)}
 
 
-__all__ = ["KNOWN", "WATCHED_TABLES", "counted", "current", "data_version", "watched_only"]
+__all__ = ["AUTH", "AUTH_TABLES", "AUTH_VERSION", "DATA", "KNOWN", "WATCHED_TABLES", "counted", "current",
+           "data_version", "watched_only"]

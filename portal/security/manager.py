@@ -12,6 +12,7 @@ from flask_login.config import COOKIE_NAME
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from portal.security.kept_users import KeptUsers
 from portal.security.scope import request_cache
 
 log = logging.getLogger("portal.security")
@@ -55,6 +56,10 @@ class PortalSecurityManager(SecurityManager):
     # FAB's user statistics chart loads Google Charts from the internet and has English labels.
     userstatschartview = None
 
+    @functools.cached_property
+    def kept_users(self) -> KeptUsers:
+        return KeptUsers(_user_statement())
+
     def create_login_manager(self, app) -> LoginManager:
         # FAB's own (security/manager.py), with the class above
         lm = PortalLoginManager(app)
@@ -63,13 +68,14 @@ class PortalSecurityManager(SecurityManager):
         return lm
 
     def load_user(self, pk):
-        # Roles, groups (with their roles) and the profile (with its grid) in ONE statement: it runs on
-        # every request. Users have a handful of roles and groups, so the joined rows stay few.
+        # Roles, groups (with their roles) and the profile (with its grid) in ONE statement, run again
+        # only when the auth version moved (portal/security/kept_users.py); users have a handful of
+        # roles and groups, so the joined rows stay few.
         try:
             pk = int(pk)
         except (TypeError, ValueError):
             return None
-        user = self.session.execute(_user_statement(), {"pk": pk}).unique().scalar_one_or_none()
+        user = self.kept_users.load(self.session, pk)
         if user is not None and user.is_active:
             return user
         return None
