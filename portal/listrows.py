@@ -7,6 +7,8 @@ template's (tests/portal/test_list_render.py compares the two).
 """
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import enum
 import operator
 import re
@@ -77,12 +79,18 @@ def _getter(col: str):
 
 def _escape(value) -> str:
     # markupsafe's mapping, without a Markup object per cell
-    if type(value) is str:
+    t = type(value)
+    if t is str:
         if _NEEDS_ESCAPE.search(value) is None:
             return value
         return value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace(
             "'", "&#39;").replace('"', "&#34;")
+    if t in _PLAIN:  # their str() has nothing to escape
+        return str(value)
     return str(escape(value))
+
+
+_PLAIN = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.datetime})
 
 
 _NEEDS_ESCAPE = re.compile(r"[&<>'\"]")

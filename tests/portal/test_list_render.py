@@ -198,3 +198,28 @@ def test_the_kept_search_form_shows_each_requests_own_filters(login):
         assert "qq-first-filter" in first and "qq-second-filter" not in first
         assert "qq-second-filter" in second and "qq-first-filter" not in second
         assert "qq-first-filter" not in plain and "qq-second-filter" not in plain
+
+
+def test_cells_are_escaped_as_markupsafe_escapes_them():
+    """The row renderer's own escape (strings, and plain numbers and dates without a Markup object each)
+    gives markupsafe's text for every kind of value a cell holds."""
+    import datetime as dt
+    import decimal
+    import enum
+
+    from markupsafe import escape
+
+    from portal.listrows import _escape
+
+    class Kind(enum.Enum):
+        A = "<a>"
+
+    class Html:
+        def __html__(self):
+            return "<b>kept</b>"
+
+    values = ["plain", "a<b & 'c' \"d\"", "示例单位", 7, -1.5, True, decimal.Decimal("1.20"),
+              dt.date(2026, 11, 30), dt.datetime(2026, 11, 30, 9, 5, 1, 7), dt.time(9, 5), None, Kind.A,
+              Html(), b"<bytes>"]
+    for value in values:
+        assert _escape(value) == str(escape(value)), value
