@@ -138,3 +138,29 @@ def test_each_load_is_a_graph_of_its_own(app):
         assert second.first_name == name and [r.name for r in second.roles] == roles
         assert second.profile is not first_profile and second.profile.grid.path
         db.session.remove()
+
+
+def test_a_database_roles_permission_taken_away_elsewhere_applies_on_the_next_request(app, login):
+    """A role kept in the database (not one of the builtin roles) is asked for its permissions on every
+    request: they are not part of the kept graph, so removing one elsewhere — a write the auth version
+    does not follow — is refused on the next page."""
+    from portal.extensions import appbuilder, db
+    from tests.conftest import DEMO_PASSWORD
+
+    sm = appbuilder.sm
+    with app.app_context():
+        role = sm.add_role("KeptUsersDbRole")
+        sm.add_permission_role(role, sm.find_permission_view_menu("can_list", "UnitView"))
+        sm.add_user("kept-db-role", "kept", "role", "kept-db-role@example.invalid", role, password=DEMO_PASSWORD)
+        db.session.remove()
+    client = login("kept-db-role", DEMO_PASSWORD)
+    assert client.get(URL).status_code == 200
+    assert client.get(URL).status_code == 200  # the user kept
+    with other_worker(app) as conn:
+        version = _auth_version(conn)
+        conn.execute(sa.text("DELETE FROM ab_permission_view_role WHERE role_id = "
+                             "(SELECT id FROM ab_role WHERE name = 'KeptUsersDbRole')"))
+        conn.commit()
+        assert _auth_version(conn) == version
+    r = client.get(URL)
+    assert r.status_code in (302, 303, 403) and "/unitview/show/" not in r.get_data(as_text=True)
