@@ -164,3 +164,38 @@ def test_a_database_roles_permission_taken_away_elsewhere_applies_on_the_next_re
         assert _auth_version(conn) == version
     r = client.get(URL)
     assert r.status_code in (302, 303, 403) and "/unitview/show/" not in r.get_data(as_text=True)
+
+
+def test_threads_merge_the_same_kept_user_each_into_its_own_session(app):
+    """gunicorn's threads (gthread) serve one user's requests at once: each merges the one kept graph into
+    its own session, and gets objects of that session."""
+    import threading
+
+    from portal.extensions import appbuilder, db
+
+    sm = appbuilder.sm
+    with app.app_context():
+        ids = [db.session.execute(sa.text("SELECT id FROM ab_user WHERE username = :u"), {"u": u}).scalar_one()
+               for u in ("admin", "station")]
+        db.session.remove()
+    problems: list[str] = []
+    users: list[int] = []
+
+    def serve():
+        try:
+            for i in range(50):
+                with app.test_request_context("/"):
+                    user = sm.load_user(ids[i % 2])
+                    if user is None or user not in db.session or not user.roles:
+                        problems.append(f"request {i}: {user!r}")
+                    users.append(id(user))
+                    db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - reported below, with the thread's others
+            problems.append(repr(exc))
+
+    threads = [threading.Thread(target=serve) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert problems == [] and len(users) == 400
