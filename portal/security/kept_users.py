@@ -61,8 +61,5 @@ class KeptUsers:
         finally:
             private.close()
 
-    def clear(self) -> None:
-        self._kept.clear()
-
 
 __all__ = ["KeptUsers", "LIMIT"]

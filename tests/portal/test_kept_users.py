@@ -199,3 +199,23 @@ def test_threads_merge_the_same_kept_user_each_into_its_own_session(app):
     for t in threads:
         t.join()
     assert problems == [] and len(users) == 400
+
+
+def test_a_process_keeps_at_most_limit_users(app, monkeypatch):
+    """The kept users are bounded (a worker of a province's portal sees many users): past the limit the
+    process starts again from none, and every load still returns its user."""
+    from portal.extensions import appbuilder, db
+    from portal.security import kept_users
+
+    sm = appbuilder.sm
+    monkeypatch.setattr(kept_users, "LIMIT", 2)
+    monkeypatch.setattr(sm.kept_users, "_kept", {})  # the users earlier tests left kept
+    with app.app_context():
+        ids = db.session.execute(sa.text("SELECT id FROM ab_user WHERE active = :yes ORDER BY id LIMIT 5"),
+                                 {"yes": True}).scalars().all()
+        db.session.remove()
+        assert len(ids) == 5
+        for pk in ids:
+            assert sm.load_user(pk).id == pk
+            assert len(sm.kept_users._kept) <= 2
+            db.session.remove()
