@@ -5,6 +5,8 @@ logged-in user's saved preference → the browser's Accept-Language → the defa
 """
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _babel_gettext
@@ -215,22 +217,32 @@ def format_day(value) -> str:
     return format_date(value, "yyyy-MM-dd", locale="en")
 
 
-_JS_STRINGS: dict = {}
+def once_per_language(build):
+    """``build()`` run once per language and process, its result kept: catalogs do not change while the
+    process runs. For texts every page asks for (``js_strings``, the list widget's words)."""
+    kept: dict = {}
+
+    @functools.wraps(build)
+    def get():
+        loc = current_locale()
+        try:
+            return kept[loc]
+        except KeyError:
+            kept[loc] = out = build()
+            return out
+
+    return get
 
 
+@once_per_language
 def js_strings() -> dict:
     """The texts FAB hard-codes in ab.js, Select2 and bootstrap-datepicker, in the page's language.
 
     Read by portal/static/js/anwang-i18n.js (loaded before ab.js), which installs them as the
     Select2 and datepicker defaults. msgids: translations/fab/js_strings.py. Built once per language
-    and process (60 lookups on every page otherwise); catalogs do not change while the process runs.
+    (60 lookups on every page otherwise).
     """
-    loc = current_locale()
-    try:
-        return _JS_STRINGS[loc]
-    except KeyError:
-        _JS_STRINGS[loc] = out = _build_js_strings()
-        return out
+    return _build_js_strings()
 
 
 def _build_js_strings() -> dict:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import xlsx
 from portal.fields import AjaxModelSelectField
-from portal.i18n import current_locale, text
+from portal.i18n import current_locale, once_per_language, text
 
 # TimestampMixin's columns: FAB would label them "Created On"/"Changed On" (untranslated English)
 # wherever a view leaves show or search columns at FAB's default of "every column".
@@ -150,7 +150,7 @@ class PortalSearchWidget(SearchWidget):
     _texts: dict = {}
 
     def __call__(self, **kwargs):
-        from portal.i18n import current_locale, text
+        from portal.i18n import current_locale, once_per_language, text
 
         form = self.template_args["form"]
         cols = self.template_args["include_cols"]
@@ -213,17 +213,13 @@ _ROW_BUTTON_WORDS = {  # portal.listrows: the per-row buttons' titles and labels
     "delete_title": _l("Delete record"), "delete": _l("Delete"),
     "confirm": _l("Are you sure you want to delete this item?"),
 }
-_list_words: dict[str, dict] = {}
 
 
+@once_per_language
 def list_words() -> dict:
     """The list widget's words in the request's language (``words.buttons``: the row buttons')."""
-    locale = current_locale()
-    words = _list_words.get(locale)
-    if words is None:
-        words = {k: Markup(text(v)) for k, v in _LIST_WORDS.items()}
-        words["buttons"] = {k: Markup(text(v)) for k, v in _ROW_BUTTON_WORDS.items()}
-        _list_words[locale] = words
+    words = {k: Markup(text(v)) for k, v in _LIST_WORDS.items()}
+    words["buttons"] = {k: Markup(text(v)) for k, v in _ROW_BUTTON_WORDS.items()}
     return words
 
 
