@@ -149,8 +149,6 @@ class ListPlan:
 class _KeptCounts(dict):
     """A list's counts with the data version each was taken at, per (filters with values, cap, scope)."""
 
-    UNKEPT = (None, None)  # a count that reads a table without the version triggers: asked on every page
-
     def __init__(self):
         super().__init__()
         self.watched: dict = {}  # key -> whether every table the count reads has the version triggers
@@ -177,12 +175,9 @@ class _KeptCounts(dict):
 
     def keep(self, key, version, count, session) -> None:
         if key is not None and not request_tx.wrote(session.connection()):
-            self._put(key, (version, count))
-
-    def _put(self, key, value) -> None:
-        if len(self) >= MAX_KEPT_COUNTS:
-            self.clear()
-        self[key] = value
+            if len(self) >= MAX_KEPT_COUNTS:
+                self.clear()
+            self[key] = (version, count)
 
 
 @dataclass(frozen=True)
